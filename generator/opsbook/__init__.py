@@ -1,0 +1,1 @@
+"""opsbook: docs-as-code for operations teams."""

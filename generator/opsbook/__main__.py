@@ -1,0 +1,5 @@
+"""`python -m opsbook`."""
+
+from opsbook.cli import main
+
+main()

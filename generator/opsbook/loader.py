@@ -1,0 +1,375 @@
+"""Load definition files: YAML 1.2 values with the position of every key and value.
+
+libyaml's C parser produces the events; the composer here is ours. It is iterative (the
+C composer recurses and overflows the C stack on deeply nested input), caps nesting depth
+and alias expansion, rejects duplicate and non-string keys, and resolves plain scalars by
+the YAML 1.2 core schema, so `on`, `no` and `2025-10-19` stay strings and `010` is 10.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opsbook import defaults
+from opsbook.diagnostics import Diagnostic, Level, UsageError
+from opsbook.nodes import Mark, YList, YMap
+
+try:  # libyaml's event parser; the pure-Python one is a slow but correct fallback
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One loaded definitions file: its display path and its top-level mapping."""
+
+    path: str
+    data: YMap
+
+
+@dataclass
+class LoadResult:
+    """Every file that loaded, and every problem met while loading."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class LoadProblem(Exception):
+    """A problem that stops reading one file, at a position in it."""
+
+    def __init__(self, rule: str, message: str, mark: Mark = (1, 1)) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.mark = mark
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Every `*.yaml`/`*.yml` file under `paths`, sorted, skipping hidden folders."""
+    found: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for suffix in defaults.YAML_SUFFIXES:
+                for candidate in path.rglob(f"*{suffix}"):
+                    relative = candidate.relative_to(path).parts
+                    if candidate.is_file() and not any(p.startswith(".") for p in relative):
+                        found.add(candidate)
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def display_path(path: Path) -> str:
+    """The path as diagnostics show it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_paths(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    """Load every definitions file under `paths`, collecting problems instead of raising."""
+    result = LoadResult()
+    for path in discover(paths):
+        shown = display_path(path)
+        try:
+            data = load_file(path)
+        except LoadProblem as problem:
+            result.diagnostics.append(_diagnostic(shown, problem))
+            continue
+        except _ComposeProblems as problems:
+            result.diagnostics.extend(_diagnostic(shown, p) for p in problems.problems)
+            continue
+        result.files.append(SourceFile(shown, data))
+    return result
+
+
+def load_file(path: Path) -> YMap:
+    """Read one file into its top-level mapping, or raise the problem that stops it."""
+    try:
+        size = path.stat().st_size
+        if size > defaults.MAX_FILE_BYTES:
+            raise LoadProblem(
+                "file-too-large",
+                f"file is {size:,} bytes; the limit is {defaults.MAX_FILE_BYTES:,}",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadProblem("unreadable-file", f"cannot read file: {exc.strerror}") from exc
+    return load_text(decode(raw))
+
+
+def decode(raw: bytes) -> str:
+    """The file's text as strict UTF-8 (a leading byte-order mark is dropped)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise LoadProblem(
+            "invalid-utf8",
+            f"file is not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot start a character",
+            (line, col),
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def load_text(text: str) -> YMap:
+    """Compose one YAML document from `text`; it must be a non-empty mapping."""
+    problems: list[LoadProblem] = []
+    try:
+        root = _Composer(text, problems).compose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or "cannot parse"
+        if exc.context and exc.context_mark:
+            message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        problems.append(LoadProblem("yaml-syntax", f"invalid YAML: {message}", where))
+        raise _ComposeProblems(problems) from None
+    except LoadProblem as problem:
+        problems.append(problem)
+        raise _ComposeProblems(problems) from None
+    if problems:
+        raise _ComposeProblems(problems)
+    if root is _EMPTY:
+        raise LoadProblem("empty-file", "file holds no definitions (it is empty)")
+    if not isinstance(root, YMap):
+        kind = "a list" if isinstance(root, YList) else f"the scalar {root!r}"
+        raise LoadProblem(
+            "not-a-mapping",
+            f"a definitions file must be a mapping with `apiVersion`, not {kind}",
+            getattr(root, "mark", (1, 1)),
+        )
+    return root
+
+
+class _ComposeProblems(Exception):
+    def __init__(self, problems: list[LoadProblem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _diagnostic(path: str, problem: LoadProblem) -> Diagnostic:
+    line, col = problem.mark
+    return Diagnostic(path, line, col, Level.ERROR, problem.rule, problem.message)
+
+
+# --- scalar resolution: the YAML 1.2 core schema -------------------------------------
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INFINITIES = {
+    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+}  # fmt: skip
+_MAYBE_NOT_STRING = frozenset("-+.0123456789tTfFnN~")
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_STR_TAGS = frozenset({"!", "tag:yaml.org,2002:str"})
+_MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
+_SEQ_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq"})
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if value and value[0] not in _MAYBE_NOT_STRING:
+        return value
+    if value in _NULLS:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.fullmatch(value):
+        return int(value, 10)
+    if _OCT.fullmatch(value):
+        return int(value[2:], 8)
+    if _HEX.fullmatch(value):
+        return int(value[2:], 16)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    return _INFINITIES.get(value, value)
+
+
+# --- the composer ---------------------------------------------------------------------
+
+_EMPTY = object()
+_NO_KEY = object()
+_BAD_KEY = object()
+
+
+class _Frame:
+    """An open mapping or sequence while its events arrive."""
+
+    __slots__ = ("anchor", "key", "key_mark", "size", "value")
+
+    def __init__(self, value: YMap | YList, anchor: str | None) -> None:
+        self.value = value
+        self.anchor = anchor
+        self.key: Any = _NO_KEY
+        self.key_mark: Mark = (1, 1)
+        self.size = 1
+
+
+class _Composer:
+    """Turns libyaml events into YMap/YList/scalars, recording problems as it goes."""
+
+    def __init__(self, text: str, problems: list[LoadProblem]) -> None:
+        self.parser = _Parser(text)
+        self.problems = problems
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.alias_nodes = 0
+        self.stack: list[_Frame] = []
+        self.root: Any = _EMPTY
+
+    def compose(self) -> Any:
+        events = self._events()
+        next(events)  # stream start
+        first = next(events)
+        if isinstance(first, yaml.StreamEndEvent):
+            return _EMPTY
+        for event in events:
+            if isinstance(event, yaml.DocumentEndEvent):
+                break
+            self._handle(event)
+        following = next(events)
+        if isinstance(following, yaml.DocumentStartEvent):
+            raise LoadProblem(
+                "multiple-documents",
+                "a definitions file holds one YAML document; split the others into files",
+                _mark(following),
+            )
+        return self.root
+
+    def _events(self) -> Iterator[Any]:
+        get = self.parser.get_event
+        while True:
+            yield get()
+
+    def _handle(self, event: Any) -> None:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.style == "" and event.tag is None:
+                value = resolve_plain(event.value)
+            elif event.tag is None or event.tag in _STR_TAGS:
+                value = event.value
+            else:
+                raise _unsupported_tag(event)
+            if event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+            self._add(value, _mark(event), 1)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            is_map = kind is yaml.MappingStartEvent
+            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                raise _unsupported_tag(event)
+            if len(self.stack) >= defaults.MAX_DEPTH:
+                raise LoadProblem(
+                    "nesting-depth",
+                    f"nesting is deeper than {defaults.MAX_DEPTH} levels",
+                    _mark(event),
+                )
+            container = YMap(_mark(event)) if is_map else YList(_mark(event))
+            self.stack.append(_Frame(container, event.anchor))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            frame = self.stack.pop()
+            if frame.anchor:
+                self.anchors[frame.anchor] = (frame.value, frame.size)
+            self._add(frame.value, frame.value.mark, frame.size)
+        elif kind is yaml.AliasEvent:
+            self._alias(event)
+
+    def _alias(self, event: Any) -> None:
+        if event.anchor not in self.anchors:
+            raise LoadProblem(
+                "yaml-syntax", f"alias *{event.anchor} refers to no earlier anchor", _mark(event)
+            )
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > defaults.MAX_ALIAS_NODES:
+            raise LoadProblem(
+                "alias-limit",
+                f"aliases expand to more than {defaults.MAX_ALIAS_NODES:,} nodes",
+                _mark(event),
+            )
+        self._add(value, _mark(event), size)
+
+    def _add(self, value: Any, mark: Mark, size: int) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        frame = self.stack[-1]
+        frame.size += size
+        container = frame.value
+        if isinstance(container, YList):
+            container.append(value)
+            container.item_marks.append(mark)
+        elif frame.key is _NO_KEY:
+            frame.key, frame.key_mark = self._check_key(container, value, mark)
+        else:
+            if frame.key is not _BAD_KEY:
+                container[frame.key] = value
+                container.key_marks[frame.key] = frame.key_mark
+                container.value_marks[frame.key] = mark
+            frame.key = _NO_KEY
+
+    def _check_key(self, container: YMap, key: Any, mark: Mark) -> tuple[Any, Mark]:
+        if not isinstance(key, str):
+            self.problems.append(
+                LoadProblem(
+                    "non-string-key",
+                    f"key {_show(key)} is not a string; quote it if it is meant as text",
+                    mark,
+                )
+            )
+            return _BAD_KEY, mark
+        if key in container:
+            first = container.key_marks[key][0]
+            self.problems.append(
+                LoadProblem(
+                    "duplicate-key",
+                    f"duplicate key {key!r}: first defined at line {first}, again at line "
+                    f"{mark[0]}",
+                    mark,
+                )
+            )
+            return _BAD_KEY, mark
+        return key, mark
+
+
+def _mark(event: Any) -> Mark:
+    return (event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, YMap | YList):
+        return "that is a " + ("mapping" if isinstance(value, YMap) else "list")
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def _unsupported_tag(event: Any) -> LoadProblem:
+    return LoadProblem(
+        "unsupported-tag",
+        f"YAML tag {event.tag} is not supported; definitions use plain values",
+        _mark(event),
+    )

@@ -1,0 +1,540 @@
+"""The typed model of a handbook: frozen dataclasses with references resolved to objects.
+
+Later stages (rendering, export) see only these, never raw YAML. Dataclasses compare by
+identity (`eq=False`) because references can form cycles (an alert names the incidents it
+detects, and the incident names the alert).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+model = dataclass(frozen=True, eq=False)
+
+
+@model
+class Source:
+    """Where a definition was written: file and line."""
+
+    path: str
+    line: int
+
+
+@model
+class Link:
+    title: str
+    url: str
+    kind: str | None = None
+
+
+@model
+class Channel:
+    """A notification target such as `slack: "#alerts"`; `team` resolves to a Team."""
+
+    kind: str
+    target: str
+    team: Team | None = None
+
+    @property
+    def pages(self) -> bool:
+        """Whether notifying this channel wakes someone up."""
+        if self.team is not None:
+            return any(c.pages for c in self.team.channels)
+        return self.kind in ("pagerduty", "opsgenie")
+
+
+@model
+class Condition:
+    expr: str | None = None
+    metric: str | None = None
+    operator: str | None = None
+    threshold: float | int | None = None
+    unit: str | None = None
+    window: str | None = None
+    for_: str | None = None
+    description: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The condition in one line, such as `API latency p95 > 1 s for 10m`."""
+        parts = []
+        if self.metric:
+            parts.append(self.metric)
+        if self.operator is not None and self.threshold is not None:
+            unit = self.unit or ""
+            spaced = "" if unit in ("", "%") or unit.startswith("/") else " "
+            parts.append(f"{self.operator} {self.threshold:g}{spaced}{unit}")
+        if self.window:
+            parts.append(f"over {self.window}")
+        if self.for_:
+            parts.append(f"for {self.for_}")
+        text = " ".join(parts)
+        return text or self.description or self.expr or ""
+
+
+@model
+class Team:
+    id: str
+    name: str
+    source: Source
+    description: str | None = None
+    channels: tuple[Channel, ...] = ()
+    members: tuple[Member, ...] = ()
+
+
+@model
+class Member:
+    name: str
+    role: str | None = None
+    contact: str | None = None
+
+
+@model
+class Severity:
+    id: str
+    rank: int
+    meaning: str
+    source: Source
+    name: str | None = None
+    examples: tuple[str, ...] = ()
+    pages: bool = False
+    response_time: str | None = None
+    update_every: str | None = None
+    who: str | None = None
+
+
+@model
+class EscalationLevel:
+    name: str
+    after: str
+    level: str | None = None
+    team: Team | None = None
+    contact: tuple[Channel, ...] = ()
+    responsibilities: str | None = None
+
+
+@model
+class Escalation:
+    id: str
+    name: str
+    levels: tuple[EscalationLevel, ...]
+    source: Source
+    description: str | None = None
+    repeat: int | None = None
+
+
+@model
+class Dependency:
+    name: str
+    kind: str | None = None
+    critical: bool = True
+    fallback: str | None = None
+    description: str | None = None
+    service: Service | None = field(default=None, repr=False)
+
+
+@model
+class SubCheck:
+    name: str
+    description: str | None = None
+
+
+@model
+class HealthCheck:
+    id: str
+    kind: str
+    name: str | None = None
+    endpoint: str | None = None
+    expect: str | None = None
+    command: str | None = None
+    interval: str | None = None
+    checks: tuple[SubCheck, ...] = ()
+    description: str | None = None
+
+
+@model
+class Slo:
+    id: str
+    name: str
+    objective: Condition
+    kind: str = "slo"
+    window: str | None = None
+    description: str | None = None
+
+
+@model
+class ConfigValue:
+    key: str
+    default: Any = None
+    unit: str | None = None
+    description: str | None = None
+
+
+@model
+class Signal:
+    name: str
+    kind: str
+    source: str | None = None
+    command: str | None = None
+    description: str | None = None
+
+
+@model
+class Procedure:
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    when: str | None = None
+    target_time: str | None = None
+
+
+@model
+class Service:
+    id: str
+    name: str
+    owner: Team
+    source: Source
+    summary: str | None = None
+    description: str | None = None
+    tier: int | None = None
+    escalation: Escalation | None = None
+    links: tuple[Link, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    health_checks: tuple[HealthCheck, ...] = ()
+    slos: tuple[Slo, ...] = ()
+    config: tuple[ConfigValue, ...] = ()
+    telemetry: tuple[Signal, ...] = ()
+    procedures: tuple[Procedure, ...] = ()
+    reviewed: str | None = None
+    review_by: str | None = None
+
+
+@model
+class Variant:
+    value: str | int | float | bool
+    description: str | None = None
+
+
+@model
+class Bucketing:
+    by: str
+    deterministic: bool | None = None
+    anonymous: str | None = None
+
+
+@model
+class FlagChange:
+    command: str | None = None
+    how: str | None = None
+    where: str | None = None
+    restart: bool | None = None
+
+
+@model
+class Flag:
+    id: str
+    key: str
+    service: Service
+    type: str
+    purpose: str
+    description: str
+    default: Any
+    source: Source
+    name: str | None = None
+    owner: Team | None = None
+    group: str | None = None
+    variants: tuple[Variant, ...] = ()
+    rollout_percentage: float | int | None = None
+    on_value: str = "true"
+    off_value: str = "false"
+    bucketing: Bucketing | None = None
+    when_on: str | None = None
+    when_off: str | None = None
+    kill_value: Any = None
+    kill_note: str | None = None
+    change: FlagChange | None = None
+    propagation: str | None = None
+    created: str | None = None
+    expires: str | None = None
+    reviewed: str | None = None
+    review_by: str | None = None
+
+    @property
+    def is_kill_switch(self) -> bool:
+        return self.purpose == "kill-switch"
+
+    def written(self, value: Any) -> str:
+        """`value` as it is written where the flag lives (`1` for true, say)."""
+        if isinstance(value, bool):
+            return self.on_value if value else self.off_value
+        if isinstance(value, list | tuple):
+            return ",".join(str(v) for v in value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return "" if value is None else str(value)
+
+    def command_for(self, value: Any) -> str | None:
+        """The exact command that sets the flag to `value`, when the flag documents one."""
+        if self.change is None or self.change.command is None:
+            return None
+        return self.change.command.replace("{value}", self.written(value))
+
+
+@model
+class FlagSetting:
+    flag: Flag
+    value: Any
+    why: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        return self.flag.command_for(self.value)
+
+
+@model
+class Step:
+    """One step: text, a command, or a flag to set (or a mix)."""
+
+    text: str | None = None
+    run: str | None = None
+    lang: str = "bash"
+    set_flag: FlagSetting | None = None
+    expect: str | None = None
+    link: Link | None = None
+
+
+@model
+class AlertLevel:
+    severity: Severity
+    condition: Condition
+    notify: tuple[Channel, ...]
+
+    @property
+    def pages(self) -> bool:
+        return self.severity.pages
+
+
+@model
+class AlertEscalation:
+    policy: Escalation | None = None
+    after: str | None = None
+    note: str | None = None
+
+
+@model
+class Alert:
+    id: str
+    service: Service
+    summary: str
+    levels: tuple[AlertLevel, ...]
+    notify: tuple[Channel, ...]
+    meaning: str
+    source: Source
+    description: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    impact: str | None = None
+    first_step: str | None = None
+    diagnosis: tuple[Step, ...] = ()
+    mitigation: tuple[Step, ...] = ()
+    escalation: AlertEscalation | None = None
+    dashboards: tuple[Link, ...] = ()
+    incidents: tuple[Incident, ...] = field(default=(), repr=False)
+    reviewed: str | None = None
+    review_by: str | None = None
+
+    @property
+    def pages(self) -> bool:
+        """Whether any level of the alert pages someone."""
+        return any(level.pages for level in self.levels)
+
+    @property
+    def worst(self) -> Severity:
+        """The gravest severity among its levels."""
+        return min((level.severity for level in self.levels), key=lambda s: s.rank)
+
+
+@model
+class CheckItem:
+    id: str
+    text: str
+    owner: str | None = None
+    evidence: str | None = None
+    required: bool = True
+    done: bool = False
+    run: str | None = None
+
+
+@model
+class Gate:
+    id: str
+    check: str
+    condition: Condition | None = None
+    alert: Alert | None = None
+    slo: Slo | None = None
+    manual: bool = False
+
+
+@model
+class Monitoring:
+    cadence: str | None = None
+    duration: str | None = None
+    watch: tuple[str, ...] = ()
+
+
+@model
+class Phase:
+    id: str
+    name: str
+    when: str | None = None
+    environment: str | None = None
+    traffic_min: float | int | None = None
+    traffic_max: float | int | None = None
+    audience: str | None = None
+    flag_value: Any = None
+    settings: tuple[FlagSetting, ...] = ()
+    soak: str | None = None
+    goals: tuple[str, ...] = ()
+    tasks: tuple[CheckItem, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    monitoring: Monitoring | None = None
+    commands: tuple[Step, ...] = ()
+    approvals: tuple[str, ...] = ()
+
+    @property
+    def traffic(self) -> str | None:
+        """The traffic share as text: `10%` or `10–20%`."""
+        if self.traffic_min is None:
+            return None
+        if self.traffic_min == self.traffic_max:
+            return f"{self.traffic_min:g}%"
+        return f"{self.traffic_min:g}–{self.traffic_max:g}%"
+
+
+@model
+class RollbackTrigger:
+    description: str
+    id: str | None = None
+    condition: Condition | None = None
+    alert: Alert | None = None
+    automatic: bool = False
+
+
+@model
+class Rollback:
+    triggers: tuple[RollbackTrigger, ...]
+    procedure: tuple[Step, ...]
+    target_time: str | None = None
+    verify: tuple[Step, ...] = ()
+
+
+@model
+class Rollout:
+    id: str
+    name: str
+    service: Service
+    strategy: str
+    phases: tuple[Phase, ...]
+    rollback: Rollback
+    source: Source
+    flag: Flag | None = None
+    owner: Team | None = None
+    summary: str | None = None
+    prerequisites: tuple[CheckItem, ...] = ()
+    launch_day: tuple[CheckItem, ...] = ()
+    post_launch: tuple[CheckItem, ...] = ()
+    post_launch_monitoring: Monitoring | None = None
+    success_criteria: tuple[str, ...] = ()
+    reviewed: str | None = None
+    review_by: str | None = None
+
+
+@model
+class Communication:
+    channels: tuple[Channel, ...] = ()
+    audience: str | None = None
+    initial: str | None = None
+    update: str | None = None
+    resolved: str | None = None
+
+
+@model
+class Postmortem:
+    required: bool
+    within: str | None = None
+    owner: str | None = None
+    sections: tuple[str, ...] = ()
+
+
+@model
+class Incident:
+    id: str
+    title: str
+    service: Service
+    severity: Severity
+    symptoms: tuple[str, ...]
+    source: Source
+    summary: str | None = None
+    detected_by: tuple[Alert, ...] = ()
+    impact: str | None = None
+    diagnosis: tuple[Step, ...] = ()
+    resolution: tuple[Step, ...] = ()
+    flags: tuple[FlagSetting, ...] = ()
+    escalation: Escalation | None = None
+    communication: Communication | None = None
+    postmortem: Postmortem | None = None
+    rollouts: tuple[Rollout, ...] = ()
+    reviewed: str | None = None
+    review_by: str | None = None
+
+
+@model
+class ChecklistSection:
+    id: str
+    title: str
+    items: tuple[CheckItem, ...]
+    when: str | None = None
+
+
+@model
+class Checklist:
+    id: str
+    title: str
+    sections: tuple[ChecklistSection, ...]
+    source: Source
+    kind: str = "readiness"
+    service: Service | None = None
+    owner: str | None = None
+    summary: str | None = None
+    reviewed: str | None = None
+    review_by: str | None = None
+
+
+@model
+class Catalog:
+    """The whole handbook, every kind in definition order (files sorted by path)."""
+
+    services: tuple[Service, ...]
+    teams: tuple[Team, ...]
+    severities: tuple[Severity, ...]
+    escalations: tuple[Escalation, ...]
+    flags: tuple[Flag, ...]
+    alerts: tuple[Alert, ...]
+    rollouts: tuple[Rollout, ...]
+    incidents: tuple[Incident, ...]
+    checklists: tuple[Checklist, ...]
+
+    def flags_of(self, service: Service) -> tuple[Flag, ...]:
+        return tuple(f for f in self.flags if f.service is service)
+
+    def alerts_of(self, service: Service) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.service is service)
+
+    def rollouts_of(self, service: Service) -> tuple[Rollout, ...]:
+        return tuple(r for r in self.rollouts if r.service is service)
+
+    def incidents_of(self, service: Service) -> tuple[Incident, ...]:
+        return tuple(i for i in self.incidents if i.service is service)
+
+    def checklists_of(self, service: Service) -> tuple[Checklist, ...]:
+        return tuple(c for c in self.checklists if c.service is service)

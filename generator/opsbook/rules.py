@@ -1,0 +1,429 @@
+"""Cross-reference rules: what the schema cannot see because it spans definitions or files."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from opsbook.diagnostics import Diagnostic, Level
+from opsbook.loader import SourceFile
+from opsbook.nodes import Mark, YList, YMap
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's id, default level and the reason it exists."""
+
+    id: str
+    level: Level
+    rationale: str
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule("duplicate-id", Level.ERROR, "Ids name pages and URLs; two definitions cannot share one, whatever the case."),
+        Rule("unknown-reference", Level.ERROR, "A reference to a service, team, policy, severity, flag, alert, incident, rollout or SLO that is not defined leaves a dead link in a runbook."),
+        Rule("missing-service", Level.ERROR, "Flags, alerts, rollouts and incidents live under a service's pages; each needs one, from itself or its file."),
+        Rule("alert-levels", Level.ERROR, "An alert has either one `severity` with a `condition`, or `levels`; never both, never neither."),
+        Rule("flag-value", Level.ERROR, "A value that a flag's type does not allow would make the documented command fail or do something else."),
+        Rule("percentage-range", Level.ERROR, "Percentages and traffic shares lie between 0 and 100."),
+        Rule("enum-default", Level.ERROR, "An enum flag's default must be one of its variants."),
+        Rule("traffic-decreasing", Level.ERROR, "Rollout phases widen exposure; a phase with less traffic than the one before is a mistake or a rollback."),
+    )
+}  # fmt: skip
+
+KINDS = {
+    "services": "service",
+    "teams": "team",
+    "severities": "severity",
+    "escalations": "escalation policy",
+    "flags": "flag",
+    "alerts": "alert",
+    "rollouts": "rollout",
+    "incidents": "incident",
+    "checklists": "checklist",
+}
+"""Each section and the name of one definition in it."""
+
+_STEP_LISTS = {
+    "services": ("procedures[].steps",),
+    "alerts": ("runbook.diagnosis", "runbook.mitigation"),
+    "rollouts": ("phases[].commands", "rollback.procedure", "rollback.verify"),
+    "incidents": ("diagnosis", "resolution"),
+}
+_SETTINGS = {
+    "rollouts": ("phases[].settings[]",),
+    "incidents": ("flags[]",),
+}
+REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "services": (
+        ("owner", "teams"),
+        ("escalation", "escalations"),
+        ("dependencies[].service", "services"),
+    ),
+    "teams": (("channels[].team", "teams"),),
+    "escalations": (("levels[].team", "teams"), ("levels[].contact[].team", "teams")),
+    "flags": (("service", "services"), ("owner", "teams")),
+    "alerts": (
+        ("service", "services"),
+        ("severity", "severities"),
+        ("levels[].severity", "severities"),
+        ("notify[].team", "teams"),
+        ("levels[].notify[].team", "teams"),
+        ("runbook.escalation.policy", "escalations"),
+        ("incidents[]", "incidents"),
+    ),
+    "rollouts": (
+        ("service", "services"),
+        ("flag", "flags"),
+        ("owner", "teams"),
+        ("phases[].gates[].alert", "alerts"),
+        ("rollback.triggers[].alert", "alerts"),
+    ),
+    "incidents": (
+        ("service", "services"),
+        ("severity", "severities"),
+        ("detected_by[]", "alerts"),
+        ("escalation", "escalations"),
+        ("rollouts[]", "rollouts"),
+        ("communication.channels[].team", "teams"),
+    ),
+    "checklists": (("service", "services"),),
+}
+"""Where each section refers to other definitions: a path inside a definition, and the
+section the id must be defined in. Flag settings inside steps are added below."""
+
+for _section, _lists in _STEP_LISTS.items():
+    REFERENCES[_section] += tuple((f"{p}[].set_flag.flag", "flags") for p in _lists)
+for _section, _paths in _SETTINGS.items():
+    REFERENCES[_section] += tuple((f"{p}.flag", "flags") for p in _paths)
+
+_NEEDS_SERVICE = ("flags", "alerts", "rollouts", "incidents")
+_NESTED_IDS = {
+    "services": ("health_checks", "slos", "procedures"),
+    "rollouts": ("phases",),
+}
+
+
+@dataclass(frozen=True)
+class Defined:
+    """Where a definition is: its file, the position of its id, and the definition."""
+
+    path: str
+    mark: Mark
+    node: YMap
+
+
+Index = dict[str, dict[str, Defined]]
+"""Section → lower-cased id → where it is defined."""
+
+
+def walk(node: Any, path: str, mark: Mark = (1, 1)) -> Iterator[tuple[Any, Mark]]:
+    """Values at `path` (dotted, `[]` for every item of a list) with their positions."""
+    parts = path.replace("[]", ".[]").split(".")
+    yield from _walk(node, [p for p in parts if p], mark)
+
+
+def _walk(node: Any, parts: list[str], mark: Mark) -> Iterator[tuple[Any, Mark]]:
+    if not parts:
+        yield node, mark
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "[]":
+        if isinstance(node, YList):
+            for item, item_mark in zip(node, node.item_marks, strict=True):
+                yield from _walk(item, rest, item_mark)
+    elif isinstance(node, YMap) and head in node:
+        yield from _walk(node[head], rest, node.value_marks[head])
+
+
+def definitions(source: SourceFile, section: str) -> Iterator[tuple[YMap, Mark]]:
+    """The well-formed definitions (mappings with a string id) of one section of a file."""
+    for node, mark in walk(source.data, f"{section}[]"):
+        if isinstance(node, YMap) and isinstance(node.get("id"), str):
+            yield node, node.value_marks["id"]
+
+
+def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
+    """Every definition by section and case-folded id; duplicates reported at the later one."""
+    index: Index = {section: {} for section in KINDS}
+    found: list[Diagnostic] = []
+    for source in files:
+        for section, kind in KINDS.items():
+            for node, mark in definitions(source, section):
+                key = node["id"].lower()
+                first = index[section].get(key)
+                if first is None:
+                    index[section][key] = Defined(source.path, mark, node)
+                    continue
+                same = "" if first.node["id"] == node["id"] else f" as `{first.node['id']}`"
+                found.append(
+                    _diag(
+                        source.path, mark, "duplicate-id",
+                        f"{kind} id `{node['id']}` is already defined{same} at "
+                        f"{first.path}:{first.mark[0]}:{first.mark[1]} (ids are unique "
+                        "regardless of case)",
+                    )
+                )  # fmt: skip
+    return index, found
+
+
+def check_files(
+    files: list[SourceFile], invalid: dict[str, set[tuple[str, int]]] | None = None
+) -> list[Diagnostic]:
+    """Run every cross-reference rule over all files together.
+
+    Definitions listed in `invalid` (file path → (section, index)) already have schema
+    errors: their ids count as defined, but no rule looks inside them.
+    """
+    index, found = build_index(files)
+    for source in files:
+        checked = _without(source, (invalid or {}).get(source.path, set()))
+        for check in _CHECKS:
+            found.extend(check(checked, index))
+    return found
+
+
+def _without(source: SourceFile, invalid: set[tuple[str, int]]) -> SourceFile:
+    """A view of `source` without the given definitions (positions are kept)."""
+    if not invalid:
+        return source
+    data = YMap(source.data.mark)
+    for key, value in source.data.items():
+        kept = value
+        if isinstance(value, YList) and any(s == key for s, _ in invalid):
+            kept = YList(value.mark)
+            for i, (item, mark) in enumerate(zip(value, value.item_marks, strict=True)):
+                if (key, i) not in invalid:
+                    kept.append(item)
+                    kept.item_marks.append(mark)
+        data[key] = kept
+        data.key_marks[key] = source.data.key_marks[key]
+        data.value_marks[key] = source.data.value_marks[key]
+    return SourceFile(source.path, data)
+
+
+def _diag(path: str, mark: Mark, rule: str, message: str) -> Diagnostic:
+    return Diagnostic(path, mark[0], mark[1], RULES[rule].level, rule, message)
+
+
+def _check_references(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    file_service = source.data.get("service")
+    if isinstance(file_service, str) and file_service.lower() not in index["services"]:
+        yield _unknown(source, source.data.value_marks["service"], "services", file_service, index)
+    for section, refs in REFERENCES.items():
+        for node, _ in definitions(source, section):
+            for path, target in refs:
+                for value, mark in walk(node, path):
+                    if isinstance(value, str) and value.lower() not in index[target]:
+                        yield _unknown(source, mark, target, value, index)
+            if section in _NEEDS_SERVICE and "service" not in node and file_service is None:
+                yield _diag(
+                    source.path, node.mark, "missing-service",
+                    f"{KINDS[section]} `{node['id']}` names no service; add `service:` to it "
+                    "or to the file",
+                )  # fmt: skip
+    for node, _ in definitions(source, "rollouts"):
+        for value, mark in walk(node, "phases[].gates[].slo"):
+            if isinstance(value, str) and not _slo_exists(value, index):
+                yield _diag(
+                    source.path, mark, "unknown-reference",
+                    f"SLO `{value}` is not defined: no service `{value.split('/')[0]}` "
+                    "with that SLO id",
+                )  # fmt: skip
+
+
+def _slo_exists(ref: str, index: Index) -> bool:
+    service_id, _, slo_id = ref.partition("/")
+    service = index["services"].get(service_id.lower())
+    if service is None:
+        return False
+    return any(value == slo_id for value, _ in walk(service.node, "slos[].id"))
+
+
+def _unknown(source: SourceFile, mark: Mark, target: str, value: str, index: Index) -> Diagnostic:
+    known = [d.node["id"] for d in index[target].values()]
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    return _diag(
+        source.path, mark, "unknown-reference",
+        f"{KINDS[target]} `{value}` is not defined{hint}",
+    )  # fmt: skip
+
+
+def _check_nested_ids(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    for section, lists in _NESTED_IDS.items():
+        for node, _ in definitions(source, section):
+            for field in lists:
+                seen: dict[str, Mark] = {}
+                for value, mark in walk(node, f"{field}[].id"):
+                    if not isinstance(value, str):
+                        continue
+                    if value.lower() in seen:
+                        first = seen[value.lower()]
+                        yield _diag(
+                            source.path, mark, "duplicate-id",
+                            f"`{field}` id `{value}` is already used in {KINDS[section]} "
+                            f"`{node['id']}` at line {first[0]}",
+                        )  # fmt: skip
+                    else:
+                        seen[value.lower()] = mark
+
+
+def _check_alert_levels(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "alerts"):
+        single = "severity" in node or "condition" in node
+        if single and "levels" in node:
+            yield _diag(
+                source.path, node.key_marks["levels"], "alert-levels",
+                f"alert `{node['id']}` has both `levels` and a top-level "
+                "`severity`/`condition`; keep one form",
+            )  # fmt: skip
+        elif not single and "levels" not in node:
+            yield _diag(
+                source.path, node.mark, "alert-levels",
+                f"alert `{node['id']}` has no `severity` and `condition`, and no `levels`",
+            )  # fmt: skip
+        elif single and not ("severity" in node and "condition" in node):
+            missing = "condition" if "severity" in node else "severity"
+            yield _diag(
+                source.path, node.mark, "alert-levels",
+                f"alert `{node['id']}` needs `{missing}` as well (or use `levels`)",
+            )  # fmt: skip
+
+
+# --- flag values ----------------------------------------------------------------------
+
+
+def _flag_settings(source: SourceFile) -> Iterator[tuple[Any, Mark, str]]:
+    """Every place a flag is given a value: (flag id, position of the value, the value)."""
+    for section, lists in _STEP_LISTS.items():
+        for node, _ in definitions(source, section):
+            for list_path in lists:
+                yield from _settings(node, f"{list_path}[].set_flag")
+    for section, paths in _SETTINGS.items():
+        for node, _ in definitions(source, section):
+            for path in paths:
+                yield from _settings(node, path)
+    for node, _ in definitions(source, "rollouts"):
+        flag = node.get("flag")
+        for phase, _ in walk(node, "phases[]"):
+            if isinstance(phase, YMap) and "flag_value" in phase:
+                if isinstance(flag, str):
+                    yield flag, phase.value_marks["flag_value"], phase["flag_value"]
+
+
+def _settings(node: YMap, path: str) -> Iterator[tuple[Any, Mark, Any]]:
+    for setting, _ in walk(node, path):
+        if isinstance(setting, YMap) and "value" in setting:
+            yield setting.get("flag"), setting.value_marks["value"], setting["value"]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def value_problem(flag: YMap, value: Any) -> tuple[str, str] | None:
+    """Why `value` does not suit `flag` as (rule id, message), or None when it does."""
+    kind = flag.get("type")
+    shown = f"`{value!r}`" if not isinstance(value, str) else f"`{value}`"
+    if kind == "boolean" and not isinstance(value, bool):
+        return "flag-value", f"{shown} is not `true` or `false`"
+    if kind == "percentage":
+        if not _is_number(value):
+            return "flag-value", f"{shown} is not a percentage (a number from 0 to 100)"
+        if not 0 <= value <= 100:
+            return "percentage-range", f"{shown} is outside 0–100"
+    if kind == "number" and not _is_number(value):
+        return "flag-value", f"{shown} is not a number"
+    if kind == "string" and not isinstance(value, str):
+        return "flag-value", f"{shown} is not a string (quote it)"
+    if kind == "allowlist" and not (
+        isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    ):
+        return "flag-value", f"{shown} is not a list of entries"
+    if kind == "enum":
+        variants = [v.get("value") for v, _ in walk(flag, "variants[]") if isinstance(v, YMap)]
+        if not any(type(v) is type(value) and v == value for v in variants):
+            listed = ", ".join(f"`{v}`" for v in variants)
+            return "flag-value", f"{shown} is not one of its variants ({listed})"
+    return None
+
+
+def _check_flag_values(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    for flag_id, mark, value in _flag_settings(source):
+        flag = index["flags"].get(flag_id.lower()) if isinstance(flag_id, str) else None
+        if flag is None:
+            continue  # reported as an unknown reference
+        problem = value_problem(flag.node, value)
+        if problem:
+            rule, message = problem
+            yield _diag(source.path, mark, rule, f"flag `{flag.node['id']}`: {message}")
+    for node, _ in definitions(source, "flags"):
+        for field in ("default", "kill.value"):
+            for value, mark in walk(node, field):
+                problem = value_problem(node, value)
+                if problem:
+                    rule, message = problem
+                    if node.get("type") == "enum" and field == "default":
+                        rule = "enum-default"
+                    yield _diag(source.path, mark, rule, f"flag `{node['id']}` {field}: {message}")
+        for value, mark in walk(node, "rollout_percentage"):
+            if _is_number(value) and not 0 <= value <= 100:
+                yield _diag(
+                    source.path, mark, "percentage-range",
+                    f"flag `{node['id']}` rollout_percentage `{value}` is outside 0–100",
+                )  # fmt: skip
+
+
+# --- rollouts -------------------------------------------------------------------------
+
+
+def _traffic_bounds(traffic: Any) -> tuple[float, float] | None:
+    if _is_number(traffic):
+        return traffic, traffic
+    if isinstance(traffic, YMap) and _is_number(traffic.get("min")) and _is_number(
+        traffic.get("max")
+    ):
+        return traffic["min"], traffic["max"]
+    return None
+
+
+def _check_traffic(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "rollouts"):
+        previous: tuple[str, float] | None = None
+        for phase, _ in walk(node, "phases[]"):
+            if not isinstance(phase, YMap) or "traffic" not in phase:
+                continue
+            bounds = _traffic_bounds(phase["traffic"])
+            if bounds is None:
+                continue
+            mark = phase.value_marks["traffic"]
+            low, high = bounds
+            if not (0 <= low <= 100 and 0 <= high <= 100) or low > high:
+                yield _diag(
+                    source.path, mark, "percentage-range",
+                    f"phase `{phase.get('id')}` traffic must lie within 0–100 "
+                    "(and `min` ≤ `max`)",
+                )  # fmt: skip
+                continue
+            if previous is not None and low < previous[1]:
+                yield _diag(
+                    source.path, mark, "traffic-decreasing",
+                    f"phase `{phase.get('id')}` exposes {low:g}% of traffic, less than "
+                    f"{previous[1]:g}% in the phase before (`{previous[0]}`)",
+                )  # fmt: skip
+            previous = (str(phase.get("id")), low)
+
+
+_CHECKS: tuple[Callable[[SourceFile, Index], Iterator[Diagnostic]], ...] = (
+    _check_references,
+    _check_nested_ids,
+    _check_alert_levels,
+    _check_flag_values,
+    _check_traffic,
+)
