@@ -14,7 +14,7 @@ from opsbook.model import (
     Alert, AlertEscalation, AlertLevel, Bucketing, Catalog, Channel, CheckItem, Checklist,
     ChecklistSection, Communication, Condition, ConfigValue, Dependency, Escalation,
     EscalationLevel, Flag, FlagChange, FlagSetting, Gate, HealthCheck, Incident, Link, Member,
-    Monitoring, Phase, Postmortem, Procedure, Rollback, RollbackTrigger, Rollout, Service,
+    Monitoring, Phase, Postmortem, Procedure, Risk, Rollback, RollbackTrigger, Rollout, Service,
     Severity, Signal, Slo, Source, Step, SubCheck, Team, Variant,
 )  # fmt: skip
 from opsbook.nodes import YMap
@@ -220,7 +220,7 @@ class _Builder:
             on_value=node.get("on_value", "true"), off_value=node.get("off_value", "false"),
             bucketing=Bucketing(bucketing["by"], bucketing.get("deterministic"), bucketing.get("anonymous")) if bucketing else None,
             when_on=node.get("when_on"), when_off=node.get("when_off"),
-            kill_value=_plain(kill.get("value")), kill_note=kill.get("note"),
+            kill_value=_plain(kill.get("value")), kill_command=kill.get("command"), kill_note=kill.get("note"),
             change=FlagChange(change.get("command"), change.get("how"), change.get("where"), change.get("restart")) if change else None,
             propagation=node.get("propagation"), created=node.get("created"),
             expires=node.get("expires"), reviewed=node.get("reviewed"), review_by=node.get("review_by"),
@@ -285,6 +285,10 @@ class _Builder:
             post_launch=_items(node.get("post_launch")),
             post_launch_monitoring=_monitoring(node.get("post_launch_monitoring")),
             success_criteria=tuple(node.get("success_criteria", ())),
+            risks=tuple(
+                Risk(r["risk"], r["mitigation"], r.get("impact"), r.get("likelihood"))
+                for r in node.get("risks", ())
+            ),
             reviewed=node.get("reviewed"), review_by=node.get("review_by"),
         )  # fmt: skip
 

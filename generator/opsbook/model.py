@@ -252,6 +252,7 @@ class Flag:
     when_on: str | None = None
     when_off: str | None = None
     kill_value: Any = None
+    kill_command: str | None = None
     kill_note: str | None = None
     change: FlagChange | None = None
     propagation: str | None = None
@@ -276,6 +277,8 @@ class Flag:
 
     def command_for(self, value: Any) -> str | None:
         """The exact command that sets the flag to `value`, when the flag documents one."""
+        if self.kill_command and type(value) is type(self.kill_value) and value == self.kill_value:
+            return self.kill_command
         if self.change is None or self.change.command is None:
             return None
         return self.change.command.replace("{value}", self.written(value))
@@ -429,6 +432,14 @@ class Rollback:
 
 
 @model
+class Risk:
+    risk: str
+    mitigation: str
+    impact: str | None = None
+    likelihood: str | None = None
+
+
+@model
 class Rollout:
     id: str
     name: str
@@ -445,6 +456,7 @@ class Rollout:
     post_launch: tuple[CheckItem, ...] = ()
     post_launch_monitoring: Monitoring | None = None
     success_criteria: tuple[str, ...] = ()
+    risks: tuple[Risk, ...] = ()
     reviewed: str | None = None
     review_by: str | None = None
 
