@@ -10,7 +10,18 @@ from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns every user-facing opsbook error into a message and its exit code, in one place."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OpsbookError as exc:
+            click.echo(f"opsbook: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opsbook")
 def cli() -> None:
     """Docs-as-code for operations teams: validate and render ops definitions."""
@@ -49,15 +60,5 @@ def validate(paths: tuple[str, ...], output_format: str) -> None:
 
 
 def main() -> None:
-    """Console entry point: user-facing errors become messages and exit codes here."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except OpsbookError as exc:
-        click.echo(f"opsbook: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    """Console entry point."""
+    cli(prog_name="opsbook")

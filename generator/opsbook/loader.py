@@ -364,6 +364,8 @@ def _show(value: Any) -> str:
         return "that is a " + ("mapping" if isinstance(value, YMap) else "list")
     if value is None:
         return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return repr(value)
 
 

@@ -89,6 +89,8 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     if len(plausible) == 1:
         for sub in plausible[0]:
             yield from _leaves(sub)
+    elif not plausible:
+        yield error  # the value has none of the shapes: described by its expected types
     else:
         yield best_match([error])
 
@@ -155,6 +157,14 @@ def _describe(source: SourceFile, error: ValidationError) -> Iterator[Diagnostic
         yield at("schema-value", f"{where} must name exactly one channel: one of {names}")
     elif kind == "minLength" or (kind == "minItems" and not error.instance):
         yield at("schema-value", f"{where} must not be empty")
+    elif kind in ("oneOf", "anyOf") and error.context:
+        types = [
+            _SCHEMA_TYPE_NAMES.get(e.validator_value, str(e.validator_value))
+            for e in error.context
+            if e.validator == "type" and not e.relative_path
+        ]
+        got = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
+        yield at("schema-type", f"{where} must be {' or '.join(types)}, not {got}")
     elif kind == "not":
         yield at("schema-value", f"{where}: `javascript:`, `data:` and `vbscript:` links are refused")
     else:

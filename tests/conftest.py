@@ -1,0 +1,27 @@
+"""Shared fixtures: the repository root and a builder for inline definition trees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def build_tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write {relative path: content} under a temporary folder and return the folder."""
+
+    def build(files: dict[str, str | bytes]) -> Path:
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, "utf-8")
+        return tmp_path
+
+    return build

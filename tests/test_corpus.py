@@ -1,0 +1,60 @@
+"""The golden corpus: each invalid case gives exactly its expected diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from golden import BASE, case_lines, cases, expected_lines
+
+from opsbook import defaults
+from opsbook.validate import validate_paths
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
+def test_invalid_case_reports_exactly_its_expected_diagnostics(case: Path) -> None:
+    assert case_lines(case) == expected_lines(case)
+
+
+def test_every_case_expects_at_least_one_diagnostic() -> None:
+    """A case with an empty expectation would pass without testing anything."""
+    assert len(cases()) >= 25
+    for case in cases():
+        assert expected_lines(case), case.name
+
+
+def test_every_rule_has_a_case() -> None:
+    """Each loader failure and each rule id is pinned by at least one case."""
+    from opsbook.rules import RULES
+
+    covered = {line.rsplit(": ", 1)[1] for case in cases() for line in expected_lines(case)}
+    loader_rules = {
+        "duplicate-key", "non-string-key", "alias-limit", "nesting-depth", "invalid-utf8",
+        "empty-file", "not-a-mapping", "multiple-documents", "yaml-syntax", "unsupported-tag",
+    }  # fmt: skip
+    schema_rules = {
+        "api-version", "schema-unknown-key", "schema-required", "schema-type", "schema-enum",
+        "schema-format", "schema-value",
+    }  # fmt: skip
+    assert set(RULES) | loader_rules | schema_rules <= covered
+
+
+def test_base_corpus_is_valid() -> None:
+    result = validate_paths([BASE])
+    assert result.diagnostics == ()
+    assert result.catalog is not None
+
+
+def test_example_handbook_is_valid() -> None:
+    """The repository's own ops/ (the five seed systems) validates cleanly."""
+    result = validate_paths([ROOT / "ops"])
+    assert [d.format() for d in result.diagnostics] == []
+    assert result.catalog is not None
+
+
+def test_file_over_the_size_cap_is_refused_unread(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"apiVersion: opsbook/v1\n" + b"#" * defaults.MAX_FILE_BYTES)
+    result = validate_paths([tmp_path])
+    assert [(d.rule, d.line, d.col) for d in result.diagnostics] == [("file-too-large", 1, 1)]

@@ -1,0 +1,122 @@
+"""The loader: YAML 1.2 values, exact positions, and refusal of hostile input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsbook.loader import LoadProblem, _ComposeProblems, discover, load_text, resolve_plain
+from opsbook.nodes import YList, YMap, mark_of
+
+
+def problems(text: str) -> list[tuple[str, tuple[int, int]]]:
+    try:
+        load_text(text)
+    except LoadProblem as problem:
+        return [(problem.rule, problem.mark)]
+    except _ComposeProblems as found:
+        return [(p.rule, p.mark) for p in found.problems]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("plain", "value"),
+    [
+        ("on", "on"), ("off", "off"), ("no", "no"), ("NO", "NO"), ("yes", "yes"), ("y", "y"),
+        ("true", True), ("False", False), ("010", 10), ("0o17", 15), ("0x1F", 31),
+        ("-3", -3), ("1.5", 1.5), ("1e3", 1000.0), ("2025-10-19", "2025-10-19"),
+        ("12:30:00", "12:30:00"), ("~", None), ("null", None), ("", None), ("1_000", "1_000"),
+        (".5", 0.5), ("+.inf", float("inf")), ("-", "-"), ("0b101", "0b101"),
+    ],
+)  # fmt: skip
+def test_plain_scalars_follow_the_yaml_1_2_core_schema(plain: str, value: Any) -> None:
+    resolved = resolve_plain(plain)
+    assert resolved == value
+    assert type(resolved) is type(value)
+
+
+def test_quoted_and_block_scalars_stay_strings() -> None:
+    data = load_text("a: 'true'\nb: \"10\"\nc: |\n  on\nd: !!str 5\n")
+    assert data == {"a": "true", "b": "10", "c": "on\n", "d": "5"}
+
+
+def test_state_on_meant_as_string_is_the_string_on() -> None:
+    assert load_text("state: on\n")["state"] == "on"
+
+
+def test_every_key_and_value_keeps_its_position() -> None:
+    data = load_text("top:\n  list:\n    - x\n    - {k: v}\n")
+    assert isinstance(data, YMap)
+    assert data.key_marks["top"] == (1, 1)
+    inner = data["top"]["list"]
+    assert isinstance(inner, YList)
+    assert inner.item_marks == [(3, 7), (4, 7)]
+    assert mark_of(data, ["top", "list", 1, "k"]) == (4, 11)
+    assert mark_of(data, ["top", "list", 1, "k"], key=True) == (4, 8)
+    assert mark_of(data, ["top", "missing", 3]) == (2, 3)
+
+
+def test_duplicate_key_names_both_lines() -> None:
+    try:
+        load_text("a: 1\nb: 2\na: 3\n")
+    except _ComposeProblems as found:
+        (problem,) = found.problems
+    assert problem.rule == "duplicate-key"
+    assert problem.mark == (3, 1)
+    assert "line 1" in problem.message and "line 3" in problem.message
+
+
+def test_all_duplicate_and_non_string_keys_are_reported_at_once() -> None:
+    assert problems("a: 1\na: 2\n1: x\nnull: y\n? [k]\n: z\n") == [
+        ("duplicate-key", (2, 1)),
+        ("non-string-key", (3, 1)),
+        ("non-string-key", (4, 1)),
+        ("non-string-key", (5, 3)),
+    ]
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 12):
+        refs = ",".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    assert [rule for rule, _ in problems("\n".join(lines) + "\n")] == ["alias-limit"]
+
+
+def test_small_aliases_are_allowed_and_share_values() -> None:
+    data = load_text("a: &steps [x, y]\nb: *steps\n")
+    assert data["b"] == ["x", "y"]
+
+
+def test_recursive_alias_is_an_error_not_a_hang() -> None:
+    assert [rule for rule, _ in problems("a: &a [*a]\n")] == ["yaml-syntax"]
+
+
+@pytest.mark.parametrize("opening", ["[", "{a: ", "- "])
+def test_very_deep_nesting_is_refused_without_crashing(opening: str) -> None:
+    text = "x: " + opening * 30_000 + "\n"
+    rules = [rule for rule, _ in problems(text)]
+    assert rules and rules[0] in ("nesting-depth", "yaml-syntax")
+    if opening != "- ":
+        assert rules == ["nesting-depth"]
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    from opsbook.loader import load_file
+
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfapiVersion: opsbook/v1\n")
+    assert load_file(path) == {"apiVersion": "opsbook/v1"}
+
+
+def test_discovery_is_sorted_recursive_and_skips_hidden_folders(build_tree: Any) -> None:
+    root = build_tree(
+        {"b.yml": "", "a/z.yaml": "", "a/b.yaml": "", ".git/x.yaml": "", "n.txt": "", "c.YAML.bak": ""}
+    )
+    assert [p.relative_to(root).as_posix() for p in discover([root])] == [
+        "a/b.yaml",
+        "a/z.yaml",
+        "b.yml",
+    ]
