@@ -1,0 +1,142 @@
+"""The `opsbook validate` command, run for real: exact output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from opsbook.cli import cli
+
+GOOD = """\
+apiVersion: opsbook/v1
+teams:
+  - {id: web, name: Web}
+"""
+BAD = """\
+apiVersion: opsbook/v1
+teams:
+  - {id: web, nme: Web}
+services:
+  - {id: shop, name: Shop, owner: wbe}
+"""
+
+
+def run(args: list[str], cwd: Path) -> Any:
+    """Invoke the real click command in `cwd`, letting unexpected exceptions surface."""
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(before)
+
+
+def test_clean_definitions_print_nothing_and_exit_0(build_tree: Any) -> None:
+    root = build_tree({"ops/teams.yaml": GOOD})
+    result = run(["validate"], root)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_problems_are_listed_one_per_line_sorted_with_exit_1(build_tree: Any) -> None:
+    root = build_tree({"ops/b.yaml": BAD, "ops/a.yaml": "apiVersion: opsbook/v1\nteams: {}\n"})
+    result = run(["validate", "ops"], root)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "ops/a.yaml:2:8: error [schema-type] `teams` must be a list, not a mapping\n"
+        "ops/b.yaml:3:5: error [schema-required] `teams[0]` is missing required property `name`\n"
+        "ops/b.yaml:3:15: error [schema-unknown-key] unknown property `nme` in `teams[0]`; "
+        "did you mean `name`?\n"
+        "ops/b.yaml:5:35: error [unknown-reference] team `wbe` is not defined; did you mean "
+        "`web`?\n"
+    )
+    assert result.stderr == "opsbook: 4 error(s), 0 warning(s) in 2 file(s)\n"
+
+
+def test_json_format_lists_every_diagnostic_with_counts(build_tree: Any) -> None:
+    root = build_tree({"ops/b.yaml": BAD})
+    result = run(["validate", "--format", "json", "ops"], root)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["summary"] == {"files": 1, "errors": 3, "warnings": 0}
+    assert document["diagnostics"][0] == {
+        "path": "ops/b.yaml",
+        "line": 3,
+        "col": 5,
+        "level": "error",
+        "rule": "schema-required",
+        "message": "`teams[0]` is missing required property `name`",
+    }
+
+
+def test_json_format_on_clean_input_is_an_empty_list(build_tree: Any) -> None:
+    root = build_tree({"ops/teams.yaml": GOOD})
+    result = run(["validate", "--format", "json"], root)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["diagnostics"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "missing"], "opsbook: error: missing: no such file or directory\n"),
+        (["validate", "--format", "xml"], "Invalid value for '--format'"),
+        (["validate", "--no-such-option"], "No such option"),
+    ],
+)
+def test_usage_errors_exit_2(build_tree: Any, args: list[str], message: str) -> None:
+    root = build_tree({"ops/teams.yaml": GOOD})
+    result = run(args, root)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_hostile_files_give_diagnostics_not_tracebacks(build_tree: Any) -> None:
+    root = build_tree(
+        {
+            "ops/binary.yaml": b"\x00\xff\xfe garbage",
+            "ops/deep.yaml": "x: " + "[" * 30_000,
+            "ops/list.yml": "- 1\n",
+        }
+    )
+    result = run(["validate"], root)
+    assert result.exit_code == 1
+    assert [line.split(" [")[1].split("]")[0] for line in result.stdout.splitlines()] == [
+        "invalid-utf8",
+        "nesting-depth",
+        "not-a-mapping",
+    ]
+
+
+def test_new_user_typo_in_example_gives_exactly_one_error(tmp_path: Path) -> None:
+    """Copy of the example, `severity:` misspelt in one alert, run as the installed command."""
+    shutil.copytree(ROOT / "ops", tmp_path / "ops")
+    alerts = tmp_path / "ops" / "concierge" / "alerts.yaml"
+    lines = alerts.read_text("utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line.strip() == "severity: critical")
+    lines[number] = lines[number].replace("severity:", "sevrity:")
+    alerts.write_text("".join(lines), "utf-8")
+    clean = subprocess.run(
+        [sys.executable, "-m", "opsbook", "validate"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+    typo = subprocess.run(
+        [sys.executable, "-m", "opsbook", "validate", "ops/"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert typo.returncode == 1
+    assert typo.stdout == (
+        f"ops/concierge/alerts.yaml:{number + 1}:5: error [schema-unknown-key] unknown property "
+        "`sevrity` in `alerts[2]`; did you mean `severity`?\n"
+    )
