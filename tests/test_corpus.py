@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 from golden import BASE, case_lines, cases, expected_lines
-
 from opsbook import defaults
 from opsbook.validate import validate_paths
 
@@ -30,13 +30,26 @@ def test_every_rule_has_a_case() -> None:
 
     covered = {line.rsplit(": ", 1)[1] for case in cases() for line in expected_lines(case)}
     loader_rules = {
-        "duplicate-key", "non-string-key", "alias-limit", "nesting-depth", "invalid-utf8",
-        "empty-file", "not-a-mapping", "multiple-documents", "yaml-syntax", "unsupported-tag",
-    }  # fmt: skip
+        "duplicate-key",
+        "non-string-key",
+        "alias-limit",
+        "nesting-depth",
+        "invalid-utf8",
+        "empty-file",
+        "not-a-mapping",
+        "multiple-documents",
+        "yaml-syntax",
+        "unsupported-tag",
+    }
     schema_rules = {
-        "api-version", "schema-unknown-key", "schema-required", "schema-type", "schema-enum",
-        "schema-format", "schema-value",
-    }  # fmt: skip
+        "api-version",
+        "schema-unknown-key",
+        "schema-required",
+        "schema-type",
+        "schema-enum",
+        "schema-format",
+        "schema-value",
+    }
     assert set(RULES) | loader_rules | schema_rules <= covered
 
 

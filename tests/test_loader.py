@@ -24,13 +24,32 @@ def problems(text: str) -> list[tuple[str, tuple[int, int]]]:
 @pytest.mark.parametrize(
     ("plain", "value"),
     [
-        ("on", "on"), ("off", "off"), ("no", "no"), ("NO", "NO"), ("yes", "yes"), ("y", "y"),
-        ("true", True), ("False", False), ("010", 10), ("0o17", 15), ("0x1F", 31),
-        ("-3", -3), ("1.5", 1.5), ("1e3", 1000.0), ("2025-10-19", "2025-10-19"),
-        ("12:30:00", "12:30:00"), ("~", None), ("null", None), ("", None), ("1_000", "1_000"),
-        (".5", 0.5), ("+.inf", float("inf")), ("-", "-"), ("0b101", "0b101"),
+        ("on", "on"),
+        ("off", "off"),
+        ("no", "no"),
+        ("NO", "NO"),
+        ("yes", "yes"),
+        ("y", "y"),
+        ("true", True),
+        ("False", False),
+        ("010", 10),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("-3", -3),
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        ("2025-10-19", "2025-10-19"),
+        ("12:30:00", "12:30:00"),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("1_000", "1_000"),
+        (".5", 0.5),
+        ("+.inf", float("inf")),
+        ("-", "-"),
+        ("0b101", "0b101"),
     ],
-)  # fmt: skip
+)
 def test_plain_scalars_follow_the_yaml_1_2_core_schema(plain: str, value: Any) -> None:
     resolved = resolve_plain(plain)
     assert resolved == value
@@ -113,7 +132,14 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 def test_discovery_is_sorted_recursive_and_skips_hidden_folders(build_tree: Any) -> None:
     root = build_tree(
-        {"b.yml": "", "a/z.yaml": "", "a/b.yaml": "", ".git/x.yaml": "", "n.txt": "", "c.YAML.bak": ""}
+        {
+            "b.yml": "",
+            "a/z.yaml": "",
+            "a/b.yaml": "",
+            ".git/x.yaml": "",
+            "n.txt": "",
+            "c.YAML.bak": "",
+        }
     )
     assert [p.relative_to(root).as_posix() for p in discover([root])] == [
         "a/b.yaml",

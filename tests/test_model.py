@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from opsbook.catalog import slug, unique_ids
 from opsbook.model import Catalog
 from opsbook.validate import validate_paths
@@ -57,9 +57,12 @@ def test_kill_command_overrides_the_change_template(catalog: Catalog) -> None:
 def test_concierge_canary_has_five_phases_with_gates(catalog: Catalog) -> None:
     rollout = by_id(catalog.rollouts, "concierge-canary")
     assert [(p.id, p.traffic) for p in rollout.phases] == [
-        ("phase-0", "0%"), ("phase-1", "10%"), ("phase-2", "25%"), ("phase-3", "50%"),
+        ("phase-0", "0%"),
+        ("phase-1", "10%"),
+        ("phase-2", "25%"),
+        ("phase-3", "50%"),
         ("phase-4", "100%"),
-    ]  # fmt: skip
+    ]
     gates = rollout.phases[1].gates
     assert [g.check for g in gates] == [
         "Error rate below 2%",
@@ -68,7 +71,9 @@ def test_concierge_canary_has_five_phases_with_gates(catalog: Catalog) -> None:
         "CSAT scores stable or improving",
     ]
     assert gates[1].condition is not None and gates[1].condition.text == "API latency p95 < 800 ms"
-    assert rollout.rollback.triggers[2].alert is by_id(catalog.alerts, "ConciergeDatabaseConnectionFailures")
+    assert rollout.rollback.triggers[2].alert is by_id(
+        catalog.alerts, "ConciergeDatabaseConnectionFailures"
+    )
 
 
 def test_multi_level_alert_keeps_each_threshold_and_channel(catalog: Catalog) -> None:
@@ -105,8 +110,12 @@ def test_every_definition_knows_its_source_line(catalog: Catalog) -> None:
 
 def test_catalog_holds_all_five_seed_systems(catalog: Catalog) -> None:
     assert {s.id for s in catalog.services} == {
-        "variant-generation", "aurora-concierge", "onesource", "cinematic-episodes", "collab-docs",
-    }  # fmt: skip
+        "variant-generation",
+        "aurora-concierge",
+        "onesource",
+        "cinematic-episodes",
+        "collab-docs",
+    }
     concierge = by_id(catalog.services, "aurora-concierge")
     assert len(catalog.alerts_of(concierge)) == 6
     assert len(catalog.flags_of(concierge)) == 3

@@ -11,12 +11,47 @@ from typing import Any
 
 from opsbook.loader import SourceFile
 from opsbook.model import (
-    Alert, AlertEscalation, AlertLevel, Bucketing, Catalog, Channel, CheckItem, Checklist,
-    ChecklistSection, Communication, Condition, ConfigValue, Dependency, Escalation,
-    EscalationLevel, Flag, FlagChange, FlagSetting, Gate, HealthCheck, Incident, Link, Member,
-    Monitoring, Phase, Postmortem, Procedure, Risk, Rollback, RollbackTrigger, Rollout, Service,
-    Severity, Signal, Slo, Source, Step, SubCheck, Team, Variant,
-)  # fmt: skip
+    Alert,
+    AlertEscalation,
+    AlertLevel,
+    Bucketing,
+    Catalog,
+    Channel,
+    CheckItem,
+    Checklist,
+    ChecklistSection,
+    Communication,
+    Condition,
+    ConfigValue,
+    Dependency,
+    Escalation,
+    EscalationLevel,
+    Flag,
+    FlagChange,
+    FlagSetting,
+    Gate,
+    HealthCheck,
+    Incident,
+    Link,
+    Member,
+    Monitoring,
+    Phase,
+    Postmortem,
+    Procedure,
+    Risk,
+    Rollback,
+    RollbackTrigger,
+    Rollout,
+    Service,
+    Severity,
+    Signal,
+    Slo,
+    Source,
+    Step,
+    SubCheck,
+    Team,
+    Variant,
+)
 from opsbook.nodes import YMap
 
 
@@ -73,14 +108,18 @@ class _Builder:
         for f, node in services:
             self.services[node["id"].lower()] = self._service(f, node)
         for (_, node), service in zip(services, self.services.values(), strict=True):
-            for dependency, raw in zip(service.dependencies, node.get("dependencies", ()), strict=True):
+            for dependency, raw in zip(
+                service.dependencies, node.get("dependencies", ()), strict=True
+            ):
                 if "service" in raw:
                     _patch(dependency, "service", self.services[raw["service"].lower()])
         for f, node in self._each("flags"):
             self.flags[node["id"].lower()] = self._flag(f, node)
         # Services get their procedures now that flags exist.
         for (_, node), service in zip(services, self.services.values(), strict=True):
-            _patch(service, "procedures", tuple(self._procedure(p) for p in node.get("procedures", ())))
+            _patch(
+                service, "procedures", tuple(self._procedure(p) for p in node.get("procedures", ()))
+            )
         alerts = self._each("alerts")
         for f, node in alerts:
             self.alerts[node["id"].lower()] = self._alert(f, node)
@@ -89,7 +128,11 @@ class _Builder:
         for f, node in self._each("incidents"):
             self.incidents[node["id"].lower()] = self._incident(f, node)
         for (_, node), alert in zip(alerts, self.alerts.values(), strict=True):
-            _patch(alert, "incidents", tuple(self.incidents[i.lower()] for i in node.get("incidents", ())))
+            _patch(
+                alert,
+                "incidents",
+                tuple(self.incidents[i.lower()] for i in node.get("incidents", ())),
+            )
         for f, node in self._each("checklists"):
             self.checklists[node["id"].lower()] = self._checklist(f, node)
         return Catalog(
@@ -102,7 +145,7 @@ class _Builder:
             rollouts=tuple(self.rollouts.values()),
             incidents=tuple(self.incidents.values()),
             checklists=tuple(self.checklists.values()),
-        )  # fmt: skip
+        )
 
     # --- shared pieces ----------------------------------------------------------------
 
@@ -137,7 +180,11 @@ class _Builder:
 
     def _procedure(self, raw: YMap) -> Procedure:
         return Procedure(
-            raw["id"], raw["title"], self._steps(raw["steps"]), raw.get("when"), raw.get("target_time")
+            raw["id"],
+            raw["title"],
+            self._steps(raw["steps"]),
+            raw.get("when"),
+            raw.get("target_time"),
         )
 
     # --- one builder per kind ---------------------------------------------------------
@@ -145,53 +192,101 @@ class _Builder:
     def _team(self, f: SourceFile, node: YMap) -> Team:
         # Channels naming other teams are resolved once every team exists (see build).
         channels = [Channel(*next(iter(entry.items()))) for entry in node.get("channels", ())]
-        members = tuple(Member(m["name"], m.get("role"), m.get("contact")) for m in node.get("members", ()))
-        return Team(node["id"], node["name"], _source(f, node), node.get("description"), tuple(channels), members)
+        members = tuple(
+            Member(m["name"], m.get("role"), m.get("contact")) for m in node.get("members", ())
+        )
+        return Team(
+            node["id"],
+            node["name"],
+            _source(f, node),
+            node.get("description"),
+            tuple(channels),
+            members,
+        )
 
     def _severity(self, f: SourceFile, node: YMap) -> Severity:
         return Severity(
-            id=node["id"], rank=node["rank"], meaning=node["meaning"], source=_source(f, node),
-            name=node.get("name"), examples=tuple(node.get("examples", ())),
-            pages=node.get("pages", False), response_time=node.get("response_time"),
-            update_every=node.get("update_every"), who=node.get("who"),
-        )  # fmt: skip
+            id=node["id"],
+            rank=node["rank"],
+            meaning=node["meaning"],
+            source=_source(f, node),
+            name=node.get("name"),
+            examples=tuple(node.get("examples", ())),
+            pages=node.get("pages", False),
+            response_time=node.get("response_time"),
+            update_every=node.get("update_every"),
+            who=node.get("who"),
+        )
 
     def _escalation(self, f: SourceFile, node: YMap) -> Escalation:
         levels = tuple(
             EscalationLevel(
-                name=level["name"], after=str(level["after"]), level=level.get("level"),
+                name=level["name"],
+                after=str(level["after"]),
+                level=level.get("level"),
                 team=self.teams[level["team"].lower()] if "team" in level else None,
                 contact=self._channels(level.get("contact")),
                 responsibilities=level.get("responsibilities"),
-            )  # fmt: skip
+            )
             for level in node["levels"]
         )
         return Escalation(
-            node["id"], node["name"], levels, _source(f, node), node.get("description"), node.get("repeat")
+            node["id"],
+            node["name"],
+            levels,
+            _source(f, node),
+            node.get("description"),
+            node.get("repeat"),
         )
 
     def _service(self, f: SourceFile, node: YMap) -> Service:
         return Service(
-            id=node["id"], name=node["name"], owner=self.teams[node["owner"].lower()],
-            source=_source(f, node), summary=node.get("summary"),
-            description=node.get("description"), tier=node.get("tier"),
-            escalation=self.escalations[node["escalation"].lower()] if "escalation" in node else None,
+            id=node["id"],
+            name=node["name"],
+            owner=self.teams[node["owner"].lower()],
+            source=_source(f, node),
+            summary=node.get("summary"),
+            description=node.get("description"),
+            tier=node.get("tier"),
+            escalation=self.escalations[node["escalation"].lower()]
+            if "escalation" in node
+            else None,
             links=tuple(_link(x) for x in node.get("links", ())),
             dependencies=tuple(
-                Dependency(d["name"], d.get("kind"), d.get("critical", True), d.get("fallback"), d.get("description"))
+                Dependency(
+                    d["name"],
+                    d.get("kind"),
+                    d.get("critical", True),
+                    d.get("fallback"),
+                    d.get("description"),
+                )
                 for d in node.get("dependencies", ())
             ),
             health_checks=tuple(
                 HealthCheck(
-                    id=h["id"], kind=h["kind"], name=h.get("name"), endpoint=h.get("endpoint"),
-                    expect=h.get("expect"), command=h.get("command"), interval=h.get("interval"),
-                    checks=tuple(SubCheck(c["name"], c.get("description")) for c in h.get("checks", ())),
+                    id=h["id"],
+                    kind=h["kind"],
+                    name=h.get("name"),
+                    endpoint=h.get("endpoint"),
+                    expect=h.get("expect"),
+                    command=h.get("command"),
+                    interval=h.get("interval"),
+                    checks=tuple(
+                        SubCheck(c["name"], c.get("description")) for c in h.get("checks", ())
+                    ),
                     description=h.get("description"),
                 )
                 for h in node.get("health_checks", ())
             ),
             slos=tuple(
-                Slo(s["id"], s["name"], _condition(s["objective"]), s.get("kind", "slo"), s.get("window"), s.get("description"))
+                Slo(
+                    s["id"],
+                    s["name"],
+                    _condition(s["objective"]),
+                    s.get("kind", "slo"),
+                    s.get("window"),
+                    s.get("description"),
+                )
                 for s in node.get("slos", ())
             ),
             config=tuple(
@@ -199,73 +294,118 @@ class _Builder:
                 for c in node.get("config", ())
             ),
             telemetry=tuple(
-                Signal(t["name"], t["kind"], t.get("source"), t.get("command"), t.get("description"))
+                Signal(
+                    t["name"], t["kind"], t.get("source"), t.get("command"), t.get("description")
+                )
                 for t in node.get("telemetry", ())
             ),
-            reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
     def _flag(self, f: SourceFile, node: YMap) -> Flag:
         kill = node.get("kill", {})
         change = node.get("change")
         bucketing = node.get("bucketing")
         return Flag(
-            id=node["id"], key=node.get("key", node["id"]), service=self._service_of(f, node),
-            type=node["type"], purpose=node["purpose"], description=node["description"],
-            default=_plain(node["default"]), source=_source(f, node), name=node.get("name"),
+            id=node["id"],
+            key=node.get("key", node["id"]),
+            service=self._service_of(f, node),
+            type=node["type"],
+            purpose=node["purpose"],
+            description=node["description"],
+            default=_plain(node["default"]),
+            source=_source(f, node),
+            name=node.get("name"),
             owner=self.teams[node["owner"].lower()] if "owner" in node else None,
             group=node.get("group"),
-            variants=tuple(Variant(v["value"], v.get("description")) for v in node.get("variants", ())),
+            variants=tuple(
+                Variant(v["value"], v.get("description")) for v in node.get("variants", ())
+            ),
             rollout_percentage=node.get("rollout_percentage"),
-            on_value=node.get("on_value", "true"), off_value=node.get("off_value", "false"),
-            bucketing=Bucketing(bucketing["by"], bucketing.get("deterministic"), bucketing.get("anonymous")) if bucketing else None,
-            when_on=node.get("when_on"), when_off=node.get("when_off"),
-            kill_value=_plain(kill.get("value")), kill_command=kill.get("command"), kill_note=kill.get("note"),
-            change=FlagChange(change.get("command"), change.get("how"), change.get("where"), change.get("restart")) if change else None,
-            propagation=node.get("propagation"), created=node.get("created"),
-            expires=node.get("expires"), reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            on_value=node.get("on_value", "true"),
+            off_value=node.get("off_value", "false"),
+            bucketing=Bucketing(
+                bucketing["by"], bucketing.get("deterministic"), bucketing.get("anonymous")
+            )
+            if bucketing
+            else None,
+            when_on=node.get("when_on"),
+            when_off=node.get("when_off"),
+            kill_value=_plain(kill.get("value")),
+            kill_command=kill.get("command"),
+            kill_note=kill.get("note"),
+            change=FlagChange(
+                change.get("command"), change.get("how"), change.get("where"), change.get("restart")
+            )
+            if change
+            else None,
+            propagation=node.get("propagation"),
+            created=node.get("created"),
+            expires=node.get("expires"),
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
     def _alert(self, f: SourceFile, node: YMap) -> Alert:
         notify = self._channels(node.get("notify"))
         if "levels" in node:
             levels = tuple(
                 AlertLevel(
-                    self.severities[lv["severity"].lower()], _condition(lv["condition"]),
+                    self.severities[lv["severity"].lower()],
+                    _condition(lv["condition"]),
                     self._channels(lv["notify"]) if "notify" in lv else notify,
                 )
                 for lv in node["levels"]
             )
         else:
-            levels = (AlertLevel(self.severities[node["severity"].lower()], _condition(node["condition"]), notify),)
+            levels = (
+                AlertLevel(
+                    self.severities[node["severity"].lower()], _condition(node["condition"]), notify
+                ),
+            )
         runbook = node["runbook"]
         escalation = runbook.get("escalation")
         return Alert(
-            id=node["id"], service=self._service_of(f, node), summary=node["summary"],
-            levels=levels, notify=notify, meaning=runbook["meaning"], source=_source(f, node),
+            id=node["id"],
+            service=self._service_of(f, node),
+            summary=node["summary"],
+            levels=levels,
+            notify=notify,
+            meaning=runbook["meaning"],
+            source=_source(f, node),
             description=node.get("description"),
             labels=tuple(sorted(node.get("labels", {}).items())),
-            impact=runbook.get("impact"), first_step=runbook.get("first_step"),
+            impact=runbook.get("impact"),
+            first_step=runbook.get("first_step"),
             diagnosis=self._steps(runbook.get("diagnosis")),
             mitigation=self._steps(runbook.get("mitigation")),
             escalation=AlertEscalation(
                 self.escalations[escalation["policy"].lower()] if "policy" in escalation else None,
-                escalation.get("after"), escalation.get("note"),
-            ) if escalation else None,
+                escalation.get("after"),
+                escalation.get("note"),
+            )
+            if escalation
+            else None,
             dashboards=tuple(_link(x) for x in node.get("dashboards", ())),
-            reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
     def _rollout(self, f: SourceFile, node: YMap) -> Rollout:
         service = self._service_of(f, node)
         rollback = node["rollback"]
         return Rollout(
-            id=node["id"], name=node["name"], service=service, strategy=node["strategy"],
+            id=node["id"],
+            name=node["name"],
+            service=service,
+            strategy=node["strategy"],
             phases=tuple(self._phase(p, service) for p in node["phases"]),
             rollback=Rollback(
                 triggers=tuple(
                     RollbackTrigger(
-                        t["description"], t.get("id"),
+                        t["description"],
+                        t.get("id"),
                         _condition(t["condition"]) if "condition" in t else None,
                         self.alerts[t["alert"].lower()] if "alert" in t else None,
                         t.get("automatic", False),
@@ -289,12 +429,15 @@ class _Builder:
                 Risk(r["risk"], r["mitigation"], r.get("impact"), r.get("likelihood"))
                 for r in node.get("risks", ())
             ),
-            reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
     def _phase(self, raw: YMap, service: Service) -> Phase:
         traffic = raw.get("traffic")
-        low, high = (traffic["min"], traffic["max"]) if isinstance(traffic, dict) else (traffic, traffic)
+        low, high = (
+            (traffic["min"], traffic["max"]) if isinstance(traffic, dict) else (traffic, traffic)
+        )
         gates = []
         ids = unique_ids([g.get("id") or slug(g["check"]) for g in raw.get("gates", ())])
         for gate_id, g in zip(ids, raw.get("gates", ()), strict=True):
@@ -304,19 +447,32 @@ class _Builder:
                 slo = next(s for s in self.services[service_id.lower()].slos if s.id == slo_id)
             gates.append(
                 Gate(
-                    gate_id, g["check"], _condition(g["condition"]) if "condition" in g else None,
-                    self.alerts[g["alert"].lower()] if "alert" in g else None, slo, g.get("manual", False),
+                    gate_id,
+                    g["check"],
+                    _condition(g["condition"]) if "condition" in g else None,
+                    self.alerts[g["alert"].lower()] if "alert" in g else None,
+                    slo,
+                    g.get("manual", False),
                 )
             )
         return Phase(
-            id=raw["id"], name=raw["name"], when=raw.get("when"), environment=raw.get("environment"),
-            traffic_min=low, traffic_max=high, audience=raw.get("audience"),
+            id=raw["id"],
+            name=raw["name"],
+            when=raw.get("when"),
+            environment=raw.get("environment"),
+            traffic_min=low,
+            traffic_max=high,
+            audience=raw.get("audience"),
             flag_value=_plain(raw.get("flag_value")),
             settings=tuple(self._setting(s) for s in raw.get("settings", ())),
-            soak=raw.get("soak"), goals=tuple(raw.get("goals", ())), tasks=_items(raw.get("tasks")),
-            gates=tuple(gates), monitoring=_monitoring(raw.get("monitoring")),
-            commands=self._steps(raw.get("commands")), approvals=tuple(raw.get("approvals", ())),
-        )  # fmt: skip
+            soak=raw.get("soak"),
+            goals=tuple(raw.get("goals", ())),
+            tasks=_items(raw.get("tasks")),
+            gates=tuple(gates),
+            monitoring=_monitoring(raw.get("monitoring")),
+            commands=self._steps(raw.get("commands")),
+            approvals=tuple(raw.get("approvals", ())),
+        )
 
     def _incident(self, f: SourceFile, node: YMap) -> Incident:
         comm = node.get("communication")
@@ -324,25 +480,40 @@ class _Builder:
         service = self._service_of(f, node)
         policy = node.get("escalation")
         return Incident(
-            id=node["id"], title=node["title"], service=service,
+            id=node["id"],
+            title=node["title"],
+            service=service,
             severity=self.severities[node["severity"].lower()],
-            symptoms=tuple(node["symptoms"]), source=_source(f, node), summary=node.get("summary"),
+            symptoms=tuple(node["symptoms"]),
+            source=_source(f, node),
+            summary=node.get("summary"),
             detected_by=tuple(self.alerts[a.lower()] for a in node.get("detected_by", ())),
-            impact=node.get("impact"), diagnosis=self._steps(node.get("diagnosis")),
+            impact=node.get("impact"),
+            diagnosis=self._steps(node.get("diagnosis")),
             resolution=self._steps(node.get("resolution")),
             flags=tuple(self._setting(s) for s in node.get("flags", ())),
             escalation=self.escalations[policy.lower()] if policy else service.escalation,
             communication=Communication(
-                self._channels(comm.get("channels")), comm.get("audience"), comm.get("initial"),
-                comm.get("update"), comm.get("resolved"),
-            ) if comm else None,
+                self._channels(comm.get("channels")),
+                comm.get("audience"),
+                comm.get("initial"),
+                comm.get("update"),
+                comm.get("resolved"),
+            )
+            if comm
+            else None,
             postmortem=Postmortem(
-                postmortem["required"], postmortem.get("within"), postmortem.get("owner"),
+                postmortem["required"],
+                postmortem.get("within"),
+                postmortem.get("owner"),
                 tuple(postmortem.get("sections", ())),
-            ) if postmortem else None,
+            )
+            if postmortem
+            else None,
             rollouts=tuple(self.rollouts[r.lower()] for r in node.get("rollouts", ())),
-            reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
     def _checklist(self, f: SourceFile, node: YMap) -> Checklist:
         service_id = node.get("service", f.data.get("service"))
@@ -353,12 +524,17 @@ class _Builder:
             for sid, s in zip(section_ids, raw_sections, strict=True)
         )
         return Checklist(
-            id=node["id"], title=node["title"], sections=sections, source=_source(f, node),
+            id=node["id"],
+            title=node["title"],
+            sections=sections,
+            source=_source(f, node),
             kind=node.get("kind", "readiness"),
             service=self.services[service_id.lower()] if service_id else None,
-            owner=node.get("owner"), summary=node.get("summary"),
-            reviewed=node.get("reviewed"), review_by=node.get("review_by"),
-        )  # fmt: skip
+            owner=node.get("owner"),
+            summary=node.get("summary"),
+            reviewed=node.get("reviewed"),
+            review_by=node.get("review_by"),
+        )
 
 
 def _patch(obj: object, name: str, value: Any) -> None:
@@ -385,10 +561,15 @@ def _link(raw: YMap) -> Link:
 
 def _condition(raw: YMap) -> Condition:
     return Condition(
-        expr=raw.get("expr"), metric=raw.get("metric"), operator=raw.get("operator"),
-        threshold=raw.get("threshold"), unit=raw.get("unit"), window=raw.get("window"),
-        for_=raw.get("for"), description=raw.get("description"),
-    )  # fmt: skip
+        expr=raw.get("expr"),
+        metric=raw.get("metric"),
+        operator=raw.get("operator"),
+        threshold=raw.get("threshold"),
+        unit=raw.get("unit"),
+        window=raw.get("window"),
+        for_=raw.get("for"),
+        description=raw.get("description"),
+    )
 
 
 def _monitoring(raw: YMap | None) -> Monitoring | None:
@@ -401,7 +582,12 @@ def _items(raw: Any) -> tuple[CheckItem, ...]:
     """Checklist items with stable ids: explicit, or derived from the text."""
     entries = list(raw or ())
     texts = [e if isinstance(e, str) else e["text"] for e in entries]
-    ids = unique_ids([e["id"] if isinstance(e, dict) and "id" in e else slug(t) for e, t in zip(entries, texts, strict=True)])
+    ids = unique_ids(
+        [
+            e["id"] if isinstance(e, dict) and "id" in e else slug(t)
+            for e, t in zip(entries, texts, strict=True)
+        ]
+    )
     items = []
     for item_id, entry, text in zip(ids, entries, texts, strict=True):
         if isinstance(entry, str):
@@ -409,8 +595,13 @@ def _items(raw: Any) -> tuple[CheckItem, ...]:
         else:
             items.append(
                 CheckItem(
-                    item_id, text, entry.get("owner"), entry.get("evidence"),
-                    entry.get("required", True), entry.get("done", False), entry.get("run"),
+                    item_id,
+                    text,
+                    entry.get("owner"),
+                    entry.get("evidence"),
+                    entry.get("required", True),
+                    entry.get("done", False),
+                    entry.get("run"),
                 )
             )
     return tuple(items)

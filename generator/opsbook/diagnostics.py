@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """How bad a diagnostic is."""
 
     ERROR = "error"
@@ -26,7 +26,9 @@ class Diagnostic:
 
     def format(self) -> str:
         """The one-line text form: `path:line:col: level [rule] message`."""
-        return f"{self.path}:{self.line}:{self.col}: {self.level.value} [{self.rule}] {self.message}"
+        return (
+            f"{self.path}:{self.line}:{self.col}: {self.level.value} [{self.rule}] {self.message}"
+        )
 
 
 def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-model = dataclass(frozen=True, eq=False)
 
-
-@model
+@dataclass(frozen=True, eq=False)
 class Source:
     """Where a definition was written: file and line."""
 
@@ -21,14 +19,14 @@ class Source:
     line: int
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Link:
     title: str
     url: str
     kind: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Channel:
     """A notification target such as `slack: "#alerts"`; `team` resolves to a Team."""
 
@@ -44,7 +42,7 @@ class Channel:
         return self.kind in ("pagerduty", "opsgenie")
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Condition:
     expr: str | None = None
     metric: str | None = None
@@ -73,7 +71,7 @@ class Condition:
         return text or self.description or self.expr or ""
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Team:
     id: str
     name: str
@@ -83,14 +81,14 @@ class Team:
     members: tuple[Member, ...] = ()
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Member:
     name: str
     role: str | None = None
     contact: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Severity:
     id: str
     rank: int
@@ -104,7 +102,7 @@ class Severity:
     who: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class EscalationLevel:
     name: str
     after: str
@@ -114,7 +112,7 @@ class EscalationLevel:
     responsibilities: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Escalation:
     id: str
     name: str
@@ -124,7 +122,7 @@ class Escalation:
     repeat: int | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Dependency:
     name: str
     kind: str | None = None
@@ -134,13 +132,13 @@ class Dependency:
     service: Service | None = field(default=None, repr=False)
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class SubCheck:
     name: str
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class HealthCheck:
     id: str
     kind: str
@@ -153,7 +151,7 @@ class HealthCheck:
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Slo:
     id: str
     name: str
@@ -163,7 +161,7 @@ class Slo:
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class ConfigValue:
     key: str
     default: Any = None
@@ -171,7 +169,7 @@ class ConfigValue:
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Signal:
     name: str
     kind: str
@@ -180,7 +178,7 @@ class Signal:
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Procedure:
     id: str
     title: str
@@ -189,7 +187,7 @@ class Procedure:
     target_time: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Service:
     id: str
     name: str
@@ -210,20 +208,20 @@ class Service:
     review_by: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Variant:
     value: str | int | float | bool
     description: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Bucketing:
     by: str
     deterministic: bool | None = None
     anonymous: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class FlagChange:
     command: str | None = None
     how: str | None = None
@@ -231,7 +229,7 @@ class FlagChange:
     restart: bool | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Flag:
     id: str
     key: str
@@ -284,7 +282,7 @@ class Flag:
         return self.change.command.replace("{value}", self.written(value))
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class FlagSetting:
     flag: Flag
     value: Any
@@ -295,7 +293,7 @@ class FlagSetting:
         return self.flag.command_for(self.value)
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Step:
     """One step: text, a command, or a flag to set (or a mix)."""
 
@@ -307,7 +305,7 @@ class Step:
     link: Link | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class AlertLevel:
     severity: Severity
     condition: Condition
@@ -318,14 +316,14 @@ class AlertLevel:
         return self.severity.pages
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class AlertEscalation:
     policy: Escalation | None = None
     after: str | None = None
     note: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Alert:
     id: str
     service: Service
@@ -357,7 +355,7 @@ class Alert:
         return min((level.severity for level in self.levels), key=lambda s: s.rank)
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class CheckItem:
     id: str
     text: str
@@ -368,7 +366,7 @@ class CheckItem:
     run: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Gate:
     id: str
     check: str
@@ -378,14 +376,14 @@ class Gate:
     manual: bool = False
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Monitoring:
     cadence: str | None = None
     duration: str | None = None
     watch: tuple[str, ...] = ()
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Phase:
     id: str
     name: str
@@ -414,7 +412,7 @@ class Phase:
         return f"{self.traffic_min:g}–{self.traffic_max:g}%"
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class RollbackTrigger:
     description: str
     id: str | None = None
@@ -423,7 +421,7 @@ class RollbackTrigger:
     automatic: bool = False
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Rollback:
     triggers: tuple[RollbackTrigger, ...]
     procedure: tuple[Step, ...]
@@ -431,7 +429,7 @@ class Rollback:
     verify: tuple[Step, ...] = ()
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Risk:
     risk: str
     mitigation: str
@@ -439,7 +437,7 @@ class Risk:
     likelihood: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Rollout:
     id: str
     name: str
@@ -461,7 +459,7 @@ class Rollout:
     review_by: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Communication:
     channels: tuple[Channel, ...] = ()
     audience: str | None = None
@@ -470,7 +468,7 @@ class Communication:
     resolved: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Postmortem:
     required: bool
     within: str | None = None
@@ -478,7 +476,7 @@ class Postmortem:
     sections: tuple[str, ...] = ()
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Incident:
     id: str
     title: str
@@ -500,7 +498,7 @@ class Incident:
     review_by: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class ChecklistSection:
     id: str
     title: str
@@ -508,7 +506,7 @@ class ChecklistSection:
     when: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Checklist:
     id: str
     title: str
@@ -522,7 +520,7 @@ class Checklist:
     review_by: str | None = None
 
 
-@model
+@dataclass(frozen=True, eq=False)
 class Catalog:
     """The whole handbook, every kind in definition order (files sorted by path)."""
 

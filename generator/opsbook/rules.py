@@ -21,19 +21,43 @@ class Rule:
     rationale: str
 
 
-RULES: dict[str, Rule] = {
-    rule.id: rule
-    for rule in (
-        Rule("duplicate-id", Level.ERROR, "Ids name pages and URLs; two definitions cannot share one, whatever the case."),
-        Rule("unknown-reference", Level.ERROR, "A reference to a service, team, policy, severity, flag, alert, incident, rollout or SLO that is not defined leaves a dead link in a runbook."),
-        Rule("missing-service", Level.ERROR, "Flags, alerts, rollouts and incidents live under a service's pages; each needs one, from itself or its file."),
-        Rule("alert-levels", Level.ERROR, "An alert has either one `severity` with a `condition`, or `levels`; never both, never neither."),
-        Rule("flag-value", Level.ERROR, "A value that a flag's type does not allow would make the documented command fail or do something else."),
-        Rule("percentage-range", Level.ERROR, "Percentages and traffic shares lie between 0 and 100."),
-        Rule("enum-default", Level.ERROR, "An enum flag's default must be one of its variants."),
-        Rule("traffic-decreasing", Level.ERROR, "Rollout phases widen exposure; a phase with less traffic than the one before is a mistake or a rollback."),
-    )
-}  # fmt: skip
+_RULES = (
+    Rule(
+        "duplicate-id",
+        Level.ERROR,
+        "Ids name pages and URLs; two definitions cannot share one, whatever the case.",
+    ),
+    Rule(
+        "unknown-reference",
+        Level.ERROR,
+        "A reference to something that is not defined leaves a dead link in a runbook.",
+    ),
+    Rule(
+        "missing-service",
+        Level.ERROR,
+        "Flags, alerts, rollouts and incidents live under a service's pages; each needs one.",
+    ),
+    Rule(
+        "alert-levels",
+        Level.ERROR,
+        "An alert has either `severity` with `condition`, or `levels`; never both or neither.",
+    ),
+    Rule(
+        "flag-value",
+        Level.ERROR,
+        "A value the flag's type does not allow makes the documented command fail.",
+    ),
+    Rule("percentage-range", Level.ERROR, "Percentages and traffic shares lie within 0–100."),
+    Rule("enum-default", Level.ERROR, "An enum flag's default must be one of its variants."),
+    Rule(
+        "traffic-decreasing",
+        Level.ERROR,
+        "Rollout phases widen exposure; a phase with less traffic than the one before is a "
+        "mistake or a rollback.",
+    ),
+)
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+"""Cross-reference rules by id."""
 
 KINDS = {
     "services": "service",
@@ -142,7 +166,7 @@ def _walk(node: Any, parts: list[str], mark: Mark) -> Iterator[tuple[Any, Mark]]
 
 def definitions(source: SourceFile, section: str) -> Iterator[tuple[YMap, Mark]]:
     """The well-formed definitions (mappings with a string id) of one section of a file."""
-    for node, mark in walk(source.data, f"{section}[]"):
+    for node, _ in walk(source.data, f"{section}[]"):
         if isinstance(node, YMap) and isinstance(node.get("id"), str):
             yield node, node.value_marks["id"]
 
@@ -162,12 +186,14 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
                 same = "" if first.node["id"] == node["id"] else f" as `{first.node['id']}`"
                 found.append(
                     _diag(
-                        source.path, mark, "duplicate-id",
+                        source.path,
+                        mark,
+                        "duplicate-id",
                         f"{kind} id `{node['id']}` is already defined{same} at "
                         f"{first.path}:{first.mark[0]}:{first.mark[1]} (ids are unique "
                         "regardless of case)",
                     )
-                )  # fmt: skip
+                )
     return index, found
 
 
@@ -222,18 +248,22 @@ def _check_references(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
                         yield _unknown(source, mark, target, value, index)
             if section in _NEEDS_SERVICE and "service" not in node and file_service is None:
                 yield _diag(
-                    source.path, node.mark, "missing-service",
+                    source.path,
+                    node.mark,
+                    "missing-service",
                     f"{KINDS[section]} `{node['id']}` names no service; add `service:` to it "
                     "or to the file",
-                )  # fmt: skip
+                )
     for node, _ in definitions(source, "rollouts"):
         for value, mark in walk(node, "phases[].gates[].slo"):
             if isinstance(value, str) and not _slo_exists(value, index):
                 yield _diag(
-                    source.path, mark, "unknown-reference",
+                    source.path,
+                    mark,
+                    "unknown-reference",
                     f"SLO `{value}` is not defined: no service `{value.split('/')[0]}` "
                     "with that SLO id",
-                )  # fmt: skip
+                )
 
 
 def _slo_exists(ref: str, index: Index) -> bool:
@@ -249,9 +279,11 @@ def _unknown(source: SourceFile, mark: Mark, target: str, value: str, index: Ind
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
     hint = f"; did you mean `{close[0]}`?" if close else ""
     return _diag(
-        source.path, mark, "unknown-reference",
+        source.path,
+        mark,
+        "unknown-reference",
         f"{KINDS[target]} `{value}` is not defined{hint}",
-    )  # fmt: skip
+    )
 
 
 def _check_nested_ids(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
@@ -265,10 +297,12 @@ def _check_nested_ids(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
                     if value.lower() in seen:
                         first = seen[value.lower()]
                         yield _diag(
-                            source.path, mark, "duplicate-id",
+                            source.path,
+                            mark,
+                            "duplicate-id",
                             f"`{field}` id `{value}` is already used in {KINDS[section]} "
                             f"`{node['id']}` at line {first[0]}",
-                        )  # fmt: skip
+                        )
                     else:
                         seen[value.lower()] = mark
 
@@ -278,21 +312,27 @@ def _check_alert_levels(source: SourceFile, index: Index) -> Iterator[Diagnostic
         single = "severity" in node or "condition" in node
         if single and "levels" in node:
             yield _diag(
-                source.path, node.key_marks["levels"], "alert-levels",
+                source.path,
+                node.key_marks["levels"],
+                "alert-levels",
                 f"alert `{node['id']}` has both `levels` and a top-level "
                 "`severity`/`condition`; keep one form",
-            )  # fmt: skip
+            )
         elif not single and "levels" not in node:
             yield _diag(
-                source.path, node.mark, "alert-levels",
+                source.path,
+                node.mark,
+                "alert-levels",
                 f"alert `{node['id']}` has no `severity` and `condition`, and no `levels`",
-            )  # fmt: skip
+            )
         elif single and not ("severity" in node and "condition" in node):
             missing = "condition" if "severity" in node else "severity"
             yield _diag(
-                source.path, node.mark, "alert-levels",
+                source.path,
+                node.mark,
+                "alert-levels",
                 f"alert `{node['id']}` needs `{missing}` as well (or use `levels`)",
-            )  # fmt: skip
+            )
 
 
 # --- flag values ----------------------------------------------------------------------
@@ -311,9 +351,8 @@ def _flag_settings(source: SourceFile) -> Iterator[tuple[Any, Mark, str]]:
     for node, _ in definitions(source, "rollouts"):
         flag = node.get("flag")
         for phase, _ in walk(node, "phases[]"):
-            if isinstance(phase, YMap) and "flag_value" in phase:
-                if isinstance(flag, str):
-                    yield flag, phase.value_marks["flag_value"], phase["flag_value"]
+            if isinstance(phase, YMap) and "flag_value" in phase and isinstance(flag, str):
+                yield flag, phase.value_marks["flag_value"], phase["flag_value"]
 
 
 def _settings(node: YMap, path: str) -> Iterator[tuple[Any, Mark, Any]]:
@@ -375,9 +414,11 @@ def _check_flag_values(source: SourceFile, index: Index) -> Iterator[Diagnostic]
         for value, mark in walk(node, "rollout_percentage"):
             if _is_number(value) and not 0 <= value <= 100:
                 yield _diag(
-                    source.path, mark, "percentage-range",
+                    source.path,
+                    mark,
+                    "percentage-range",
                     f"flag `{node['id']}` rollout_percentage `{value}` is outside 0–100",
-                )  # fmt: skip
+                )
 
 
 # --- rollouts -------------------------------------------------------------------------
@@ -386,8 +427,10 @@ def _check_flag_values(source: SourceFile, index: Index) -> Iterator[Diagnostic]
 def _traffic_bounds(traffic: Any) -> tuple[float, float] | None:
     if _is_number(traffic):
         return traffic, traffic
-    if isinstance(traffic, YMap) and _is_number(traffic.get("min")) and _is_number(
-        traffic.get("max")
+    if (
+        isinstance(traffic, YMap)
+        and _is_number(traffic.get("min"))
+        and _is_number(traffic.get("max"))
     ):
         return traffic["min"], traffic["max"]
     return None
@@ -406,17 +449,20 @@ def _check_traffic(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
             low, high = bounds
             if not (0 <= low <= 100 and 0 <= high <= 100) or low > high:
                 yield _diag(
-                    source.path, mark, "percentage-range",
-                    f"phase `{phase.get('id')}` traffic must lie within 0–100 "
-                    "(and `min` ≤ `max`)",
-                )  # fmt: skip
+                    source.path,
+                    mark,
+                    "percentage-range",
+                    f"phase `{phase.get('id')}` traffic must lie within 0–100 (and `min` ≤ `max`)",
+                )
                 continue
             if previous is not None and low < previous[1]:
                 yield _diag(
-                    source.path, mark, "traffic-decreasing",
+                    source.path,
+                    mark,
+                    "traffic-decreasing",
                     f"phase `{phase.get('id')}` exposes {low:g}% of traffic, less than "
                     f"{previous[1]:g}% in the phase before (`{previous[0]}`)",
-                )  # fmt: skip
+                )
             previous = (str(phase.get("id")), low)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -126,47 +126,50 @@ def _describe(source: SourceFile, error: ValidationError) -> Iterator[Diagnostic
     path = list(error.absolute_path)
     data = source.data
 
-    def at(rule: str, message: str, where: list[Any] = path, key: bool = False) -> Diagnostic:
-        line, col = mark_of(data, where, key=key)
+    def at(rule: str, message: str, at_path: list[Any] = path, key: bool = False) -> Diagnostic:
+        line, col = mark_of(data, at_path, key=key)
         return Diagnostic(source.path, line, col, Level.ERROR, rule, message)
 
     where = _where(path)
     kind = error.validator
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    expected: Any = error.validator_value
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         for extra in [k for k in error.instance if k not in allowed]:
-            yield at("schema-unknown-key", _unknown_key(extra, allowed, where), [*path, extra], True)
+            yield at(
+                "schema-unknown-key", _unknown_key(extra, allowed, where), [*path, extra], True
+            )
     elif kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
         yield at("schema-required", f"{where} is missing required property `{missing}`")
     elif kind == "type":
-        expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_SCHEMA_TYPE_NAMES.get(n, n) for n in names)
         got = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
         yield at("schema-type", f"{where} must be {wanted}, not {got}")
     elif kind in ("enum", "const"):
-        options = error.validator_value if kind == "enum" else [error.validator_value]
+        options = list(expected) if kind == "enum" else [expected]
         yield at("schema-enum", _not_one_of(error.instance, options, where))
     elif kind == "pattern":
-        yield at("schema-format", _bad_pattern(error, where))
-    elif kind in ("minProperties", "maxProperties") and "slack" in error.schema.get(
-        "properties", {}
-    ):
-        names = ", ".join(f"`{n}`" for n in error.schema["properties"])
-        yield at("schema-value", f"{where} must name exactly one channel: one of {names}")
+        yield at("schema-format", _bad_pattern(error.instance, expected, schema, where))
+    elif kind in ("minProperties", "maxProperties") and "slack" in schema.get("properties", {}):
+        channels = ", ".join(f"`{n}`" for n in schema["properties"])
+        yield at("schema-value", f"{where} must name exactly one channel: one of {channels}")
     elif kind == "minLength" or (kind == "minItems" and not error.instance):
         yield at("schema-value", f"{where} must not be empty")
     elif kind in ("oneOf", "anyOf") and error.context:
         types = [
-            _SCHEMA_TYPE_NAMES.get(e.validator_value, str(e.validator_value))
+            _SCHEMA_TYPE_NAMES.get(str(e.validator_value), str(e.validator_value))
             for e in error.context
             if e.validator == "type" and not e.relative_path
         ]
         got = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
         yield at("schema-type", f"{where} must be {' or '.join(types)}, not {got}")
     elif kind == "not":
-        yield at("schema-value", f"{where}: `javascript:`, `data:` and `vbscript:` links are refused")
+        yield at(
+            "schema-value", f"{where}: `javascript:`, `data:` and `vbscript:` links are refused"
+        )
     else:
         yield at("schema-value", f"{where}: {error.message}")
 
@@ -196,10 +199,9 @@ def _not_one_of(value: Any, options: list[Any], where: str) -> str:
     return f"{where} is `{value}`, which is not one of {listed}{hint}"
 
 
-def _bad_pattern(error: ValidationError, where: str) -> str:
-    pattern = error.validator_value
+def _bad_pattern(value: Any, pattern: str, schema: Mapping[str, Any], where: str) -> str:
     for name, hint in _PATTERN_HINTS.items():
         if bundled_schema()["$defs"][name].get("pattern") == pattern:
-            return f"{where} is `{error.instance}`, which is not valid: {hint}"
-    description = error.schema.get("description", f"it must match `{pattern}`")
-    return f"{where} is `{error.instance}`, which is not valid: {description}"
+            return f"{where} is `{value}`, which is not valid: {hint}"
+    description = schema.get("description", f"it must match `{pattern}`")
+    return f"{where} is `{value}`, which is not valid: {description}"
