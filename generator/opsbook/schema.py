@@ -140,9 +140,9 @@ def _describe(source: SourceFile, error: ValidationError) -> Iterator[Diagnostic
             yield at(
                 "schema-unknown-key", _unknown_key(extra, allowed, where), [*path, extra], True
             )
-    elif kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
-        yield at("schema-required", f"{where} is missing required property `{missing}`")
+    elif kind == "required" and isinstance(error.instance, dict):
+        for missing in [name for name in expected if name not in error.instance]:
+            yield at("schema-required", f"{where} is missing required property `{missing}`")
     elif kind == "type":
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_SCHEMA_TYPE_NAMES.get(n, n) for n in names)
