@@ -394,28 +394,14 @@ class _Builder:
 
     def _rollout(self, f: SourceFile, node: YMap) -> Rollout:
         service = self._service_of(f, node)
-        rollback = node["rollback"]
+        rollback = node.get("rollback")
         return Rollout(
             id=node["id"],
             name=node["name"],
             service=service,
             strategy=node["strategy"],
             phases=tuple(self._phase(p, service) for p in node["phases"]),
-            rollback=Rollback(
-                triggers=tuple(
-                    RollbackTrigger(
-                        t["description"],
-                        t.get("id"),
-                        _condition(t["condition"]) if "condition" in t else None,
-                        self.alerts[t["alert"].lower()] if "alert" in t else None,
-                        t.get("automatic", False),
-                    )
-                    for t in rollback["triggers"]
-                ),
-                procedure=self._steps(rollback["procedure"]),
-                target_time=rollback.get("target_time"),
-                verify=self._steps(rollback.get("verify")),
-            ),
+            rollback=self._rollback(rollback) if rollback is not None else None,
             source=_source(f, node),
             flag=self.flags[node["flag"].lower()] if "flag" in node else None,
             owner=self.teams[node["owner"].lower()] if "owner" in node else None,
@@ -431,6 +417,23 @@ class _Builder:
             ),
             reviewed=node.get("reviewed"),
             review_by=node.get("review_by"),
+        )
+
+    def _rollback(self, raw: YMap) -> Rollback:
+        return Rollback(
+            triggers=tuple(
+                RollbackTrigger(
+                    t["description"],
+                    t.get("id"),
+                    _condition(t["condition"]) if "condition" in t else None,
+                    self.alerts[t["alert"].lower()] if "alert" in t else None,
+                    t.get("automatic", False),
+                )
+                for t in raw.get("triggers", ())
+            ),
+            procedure=self._steps(raw.get("procedure")),
+            target_time=raw.get("target_time"),
+            verify=self._steps(raw.get("verify")),
         )
 
     def _phase(self, raw: YMap, service: Service) -> Phase:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
+from opsbook.settings import DEFAULT_CONFIG
 
 
 class _Group(click.Group):
@@ -33,30 +35,64 @@ def cli() -> None:
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the problems.",
+    default=None,
+    help="How to print the problems [default: text].",
 )
-def validate(paths: tuple[str, ...], output_format: str) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The date that expiry and review rules compare with, for reproducible CI runs.",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="mkdocs.yml whose `opsbook` plugin entry sets rule levels.",
+)
+def validate(
+    paths: tuple[str, ...],
+    output_format: str | None,
+    strict: bool,
+    today: str | None,
+    config: Path,
+) -> None:
     """Check definitions (default: ops/) and print every problem at once.
 
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.
     """
     from opsbook.reporters import REPORTER_BY_NAME
+    from opsbook.settings import load_settings
     from opsbook.validate import validate_paths
 
-    result = validate_paths(paths or (defaults.DEFAULT_DEFINITIONS_DIR,))
+    settings = load_settings(config, strict=strict, today=today)
+    result = validate_paths(paths or (defaults.DEFAULT_DEFINITIONS_DIR,), settings)
+    output_format = output_format or "text"
     if result.diagnostics or output_format != "text":
         click.echo(REPORTER_BY_NAME[output_format](result), nl=False)
+    if result.diagnostics and output_format == "text":
+        files = len({d.path for d in result.diagnostics})
+        click.echo(
+            f"opsbook: {result.errors} error(s), {result.warnings} warning(s) in {files} file(s)",
+            err=True,
+        )
     if result.errors:
-        if output_format == "text":
-            files = len({d.path for d in result.diagnostics})
-            click.echo(
-                f"opsbook: {result.errors} error(s), {result.warnings} warning(s) "
-                f"in {files} file(s)",
-                err=True,
-            )
         sys.exit(1)
+
+
+@cli.command("rules")
+def list_rules() -> None:
+    """List every rule: id, stage, default level, whether projects may change it, and why."""
+    from opsbook.ruleset import RULES
+
+    width = max(len(rule_id) for rule_id in RULES)
+    for rule in RULES.values():
+        changeable = "configurable" if rule.configurable else "fixed"
+        click.echo(
+            f"{rule.id:<{width}}  {rule.stage:<10}  {rule.level.value:<7}  {changeable:<12}  "
+            f"{rule.rationale}"
+        )
 
 
 def main() -> None:

@@ -444,7 +444,7 @@ class Rollout:
     service: Service
     strategy: str
     phases: tuple[Phase, ...]
-    rollback: Rollback
+    rollback: Rollback | None
     source: Source
     flag: Flag | None = None
     owner: Team | None = None

@@ -7,57 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.diagnostics import Diagnostic, Level
+from opsbook.diagnostics import Diagnostic
 from opsbook.loader import SourceFile
 from opsbook.nodes import Mark, YList, YMap
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule's id, default level and the reason it exists."""
-
-    id: str
-    level: Level
-    rationale: str
-
-
-_RULES = (
-    Rule(
-        "duplicate-id",
-        Level.ERROR,
-        "Ids name pages and URLs; two definitions cannot share one, whatever the case.",
-    ),
-    Rule(
-        "unknown-reference",
-        Level.ERROR,
-        "A reference to something that is not defined leaves a dead link in a runbook.",
-    ),
-    Rule(
-        "missing-service",
-        Level.ERROR,
-        "Flags, alerts, rollouts and incidents live under a service's pages; each needs one.",
-    ),
-    Rule(
-        "alert-levels",
-        Level.ERROR,
-        "An alert has either `severity` with `condition`, or `levels`; never both or neither.",
-    ),
-    Rule(
-        "flag-value",
-        Level.ERROR,
-        "A value the flag's type does not allow makes the documented command fail.",
-    ),
-    Rule("percentage-range", Level.ERROR, "Percentages and traffic shares lie within 0–100."),
-    Rule("enum-default", Level.ERROR, "An enum flag's default must be one of its variants."),
-    Rule(
-        "traffic-decreasing",
-        Level.ERROR,
-        "Rollout phases widen exposure; a phase with less traffic than the one before is a "
-        "mistake or a rollback.",
-    ),
-)
-RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
-"""Cross-reference rules by id."""
+from opsbook.ruleset import RULES
 
 KINDS = {
     "services": "service",
@@ -207,13 +160,13 @@ def check_files(
     """
     index, found = build_index(files)
     for source in files:
-        checked = _without(source, (invalid or {}).get(source.path, set()))
+        checked = without(source, (invalid or {}).get(source.path, set()))
         for check in _CHECKS:
             found.extend(check(checked, index))
     return found
 
 
-def _without(source: SourceFile, invalid: set[tuple[str, int]]) -> SourceFile:
+def without(source: SourceFile, invalid: set[tuple[str, int]]) -> SourceFile:
     """A view of `source` without the given definitions (positions are kept)."""
     if not invalid:
         return source

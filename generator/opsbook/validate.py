@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from opsbook.catalog import build_catalog
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
 from opsbook.loader import SourceFile, load_paths
 from opsbook.model import Catalog
-from opsbook.rules import check_files
+from opsbook.quality import check_quality
+from opsbook.rules import build_index, check_files, without
 from opsbook.schema import check_document
+from opsbook.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,11 @@ class Validation:
         return sum(d.level is Level.WARNING for d in self.diagnostics)
 
 
-def validate_paths(paths: Sequence[str | os.PathLike[str]]) -> Validation:
+def validate_paths(
+    paths: Sequence[str | os.PathLike[str]], settings: Settings | None = None
+) -> Validation:
     """Validate every definitions file under `paths`, reporting all problems at once."""
+    settings = settings or Settings()
     loaded = load_paths(paths)
     found = list(loaded.diagnostics)
     invalid: dict[str, set[tuple[str, int]]] = {}
@@ -42,7 +47,23 @@ def validate_paths(paths: Sequence[str | os.PathLike[str]]) -> Validation:
     # The rules also see files with schema errors (they walk documents defensively), so a
     # typo in one definition does not turn every reference to it into an error too.
     found.extend(check_files(loaded.files, invalid))
-    diagnostics = tuple(sort_diagnostics(found))
+    index, _ = build_index(loaded.files)
+    checkable = [without(f, invalid.get(f.path, set())) for f in loaded.files]
+    found.extend(check_quality(checkable, index, settings.today))
+    diagnostics = tuple(sort_diagnostics(_apply(found, settings)))
     valid = not any(d.level is Level.ERROR for d in diagnostics)
     catalog = build_catalog(loaded.files) if valid else None
     return Validation(tuple(loaded.files), diagnostics, catalog)
+
+
+def _apply(found: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
+    """Project rule levels (or `off`), then `--strict`, which makes warnings errors."""
+    result = []
+    for diagnostic in found:
+        level: Level | None = settings.levels.get(diagnostic.rule, diagnostic.level)
+        if level is None:
+            continue
+        if settings.strict:
+            level = Level.ERROR
+        result.append(diagnostic if level is diagnostic.level else replace(diagnostic, level=level))
+    return result

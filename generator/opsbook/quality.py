@@ -1,0 +1,246 @@
+"""Runbook-quality rules: definitions that are valid but would fail their readers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from opsbook.diagnostics import Diagnostic
+from opsbook.loader import SourceFile
+from opsbook.nodes import Mark, YList, YMap
+from opsbook.rules import KINDS, REFERENCES, Index, definitions, walk
+from opsbook.ruleset import RULES
+
+_PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME)\b")
+_PAGING_KINDS = frozenset({"pagerduty", "opsgenie"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the quality rules need besides one file: every definition, and today's date."""
+
+    index: Index
+    today: str
+
+
+def check_quality(files: list[SourceFile], index: Index, today: str) -> list[Diagnostic]:
+    """Every quality finding, leaving out those a definition suppresses."""
+    context = Context(index, today)
+    found: list[Diagnostic] = []
+    for source in files:
+        for check in _CHECKS:
+            found.extend(check(source, context))
+    found.extend(_unused_flags(files, context))
+    return found
+
+
+def _diag(
+    source: SourceFile, node: YMap, mark: Mark, rule: str, message: str
+) -> Iterator[Diagnostic]:
+    suppressed = node.get("suppress")
+    if isinstance(suppressed, list) and rule in suppressed:
+        return
+    yield Diagnostic(source.path, mark[0], mark[1], RULES[rule].level, rule, message)
+
+
+def _severity(context: Context, severity_id: Any) -> YMap | None:
+    if not isinstance(severity_id, str):
+        return None
+    found = context.index["severities"].get(severity_id.lower())
+    return found.node if found else None
+
+
+def _pages(context: Context, severity_id: Any) -> bool:
+    severity = _severity(context, severity_id)
+    return bool(severity and severity.get("pages") is True)
+
+
+def _alert_levels(node: YMap) -> Iterator[tuple[YMap, Any]]:
+    """(the mapping holding severity and notify, its severity id) for each alert level."""
+    if "levels" in node:
+        for level, _ in walk(node, "levels[]"):
+            if isinstance(level, YMap):
+                yield level, level.get("severity")
+    else:
+        yield node, node.get("severity")
+
+
+def _runbook_incomplete(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "alerts"):
+        if not any(_pages(context, sev) for _, sev in _alert_levels(node)):
+            continue
+        runbook = node.get("runbook")
+        if not isinstance(runbook, YMap):
+            continue
+        for field in ("diagnosis", "mitigation"):
+            if not runbook.get(field):
+                where = runbook.value_marks.get(field, node.value_marks["runbook"])
+                yield from _diag(
+                    source, node, where, "runbook-incomplete",
+                    f"alert `{node['id']}` pages someone but its runbook has no `{field}` steps",
+                )  # fmt: skip
+
+
+def _strings(value: Any, mark: Mark) -> Iterator[tuple[str, Mark]]:
+    if isinstance(value, str):
+        yield value, mark
+    elif isinstance(value, YMap):
+        for key, item in value.items():
+            yield from _strings(item, value.value_marks[key])
+    elif isinstance(value, YList):
+        for item, item_mark in zip(value, value.item_marks, strict=True):
+            yield from _strings(item, item_mark)
+
+
+def _placeholders(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for section, kind in KINDS.items():
+        for node, _ in definitions(source, section):
+            for text, mark in _strings(node, node.mark):
+                match = _PLACEHOLDER.search(text)
+                if match:
+                    yield from _diag(
+                        source, node, mark, "placeholder-text",
+                        f"{kind} `{node['id']}` still says `{match.group(0)}`; write the "
+                        "real content before it is needed",
+                    )  # fmt: skip
+
+
+def _major_incidents(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    file_service = source.data.get("service")
+    for node, _ in definitions(source, "incidents"):
+        severity = _severity(context, node.get("severity"))
+        rank = severity.get("rank") if severity else None
+        if not isinstance(rank, int) or rank > 2:
+            continue
+        label = f"{node['severity']} scenario `{node['id']}`"
+        service_id = node.get("service", file_service)
+        service = context.index["services"].get(str(service_id).lower())
+        if "escalation" not in node and not (service and "escalation" in service.node):
+            yield from _diag(
+                source, node, node.mark, "major-incident-readiness",
+                f"{label} has no escalation policy (and neither has its service)",
+            )  # fmt: skip
+        comms = node.get("communication")
+        missing = [
+            t
+            for t in ("initial", "update", "resolved")
+            if not (isinstance(comms, YMap) and comms.get(t))
+        ]
+        if missing:
+            where = node.value_marks.get("communication", node.mark)
+            yield from _diag(
+                source, node, where, "major-incident-readiness",
+                f"{label} has no {', '.join(missing)} communication template(s)",
+            )  # fmt: skip
+
+
+def _kill_switch_commands(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "flags"):
+        if node.get("purpose") != "kill-switch":
+            continue
+        has_command = any(isinstance(v, str) for v, _ in walk(node, "change.command")) or any(
+            isinstance(v, str) for v, _ in walk(node, "kill.command")
+        )
+        if not has_command:
+            yield from _diag(
+                source, node, node.mark, "kill-switch-command",
+                f"kill switch `{node['id']}` does not say how to flip it: add `change.command` "
+                "(or `kill.command`)",
+            )  # fmt: skip
+
+
+def _rollback_plans(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "rollouts"):
+        rollback = node.get("rollback")
+        where = node.value_marks.get("rollback", node.mark)
+        for field in ("triggers", "procedure"):
+            if not (isinstance(rollback, YMap) and rollback.get(field)):
+                yield from _diag(
+                    source, node, where, "rollback-plan",
+                    f"rollout `{node['id']}` has no rollback {field}",
+                )  # fmt: skip
+
+
+def _is_paging_channel(context: Context, channel: Any) -> bool:
+    if not isinstance(channel, YMap) or len(channel) != 1:
+        return False
+    ((kind, target),) = channel.items()
+    if kind in _PAGING_KINDS:
+        return True
+    if kind == "team" and isinstance(target, str):
+        team = context.index["teams"].get(target.lower())
+        channels = team.node.get("channels") if team else None
+        return isinstance(channels, list) and any(
+            isinstance(c, dict) and set(c) & _PAGING_KINDS for c in channels
+        )
+    return False
+
+
+def _paging_channels(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "alerts"):
+        for level, severity in _alert_levels(node):
+            holder = level if "notify" in level else node
+            channels = holder.get("notify") or []
+            where = holder.value_marks.get("notify", level.mark)
+            pages = _pages(context, severity)
+            paging = [c for c in channels if _is_paging_channel(context, c)]
+            if pages and not paging:
+                yield from _diag(
+                    source, node, where, "paging-channel",
+                    f"alert `{node['id']}` at `{severity}` pages, but notifies no paging channel "
+                    "(PagerDuty, Opsgenie, or a team that has one)",
+                )  # fmt: skip
+            elif not pages and paging:
+                yield from _diag(
+                    source, node, where, "paging-channel",
+                    f"alert `{node['id']}` at `{severity}` does not page, but notifies a paging "
+                    "channel; send it to chat or e-mail",
+                )  # fmt: skip
+
+
+def _dates(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for section, kind in KINDS.items():
+        for node, _ in definitions(source, section):
+            review_by = node.get("review_by")
+            if isinstance(review_by, str) and review_by < context.today:
+                yield from _diag(
+                    source, node, node.value_marks["review_by"], "review-overdue",
+                    f"{kind} `{node['id']}` was due for review on {review_by}",
+                )  # fmt: skip
+            expires = node.get("expires") if section == "flags" else None
+            if isinstance(expires, str) and expires < context.today:
+                yield from _diag(
+                    source, node, node.value_marks["expires"], "flag-expired",
+                    f"flag `{node['id']}` expired on {expires}; remove it or extend `expires`",
+                )  # fmt: skip
+
+
+def _unused_flags(files: list[SourceFile], context: Context) -> Iterator[Diagnostic]:
+    used: set[str] = set()
+    for source in files:
+        for section, refs in REFERENCES.items():
+            for node, _ in definitions(source, section):
+                for path, target in refs:
+                    if target == "flags":
+                        used.update(v.lower() for v, _ in walk(node, path) if isinstance(v, str))
+    for source in files:
+        for node, mark in definitions(source, "flags"):
+            if node.get("purpose") != "kill-switch" and node["id"].lower() not in used:
+                yield from _diag(
+                    source, node, mark, "unused-flag",
+                    f"flag `{node['id']}` is not used by any rollout, step or incident, and is "
+                    "not a kill switch; remove it if it is dead",
+                )  # fmt: skip
+
+
+_CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
+    _runbook_incomplete,
+    _placeholders,
+    _major_incidents,
+    _kill_switch_commands,
+    _rollback_plans,
+    _paging_channels,
+    _dates,
+)

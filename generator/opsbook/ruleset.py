@@ -1,0 +1,70 @@
+"""Every rule opsbook reports, with its default level and the reason it exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opsbook.diagnostics import Level
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's id, stage, default level, one-line rationale, and whether projects may
+    change its level or switch it off."""
+
+    id: str
+    stage: str
+    level: Level
+    rationale: str
+    configurable: bool = False
+
+
+E, W = Level.ERROR, Level.WARNING
+
+_LOAD = (
+    Rule("yaml-syntax", "load", E, "Text that is not YAML cannot be read at all."),
+    Rule("duplicate-key", "load", E, "With two equal keys one silently wins; say which one."),
+    Rule("non-string-key", "load", E, "`true:` or `404:` as a key is rarely meant; keys are text."),
+    Rule("unsupported-tag", "load", E, "Tags can make YAML construct objects; definitions are data."),
+    Rule("multiple-documents", "load", E, "One document per file keeps positions and pages unambiguous."),
+    Rule("nesting-depth", "load", E, "Deep nesting is never a definition and can exhaust the parser."),
+    Rule("alias-limit", "load", E, "Alias bombs expand a small file into billions of nodes."),
+    Rule("empty-file", "load", E, "An empty definitions file is usually a mistake in a move or merge."),
+    Rule("not-a-mapping", "load", E, "A definitions file is a mapping with `apiVersion` and sections."),
+    Rule("invalid-utf8", "load", E, "Definitions are UTF-8 text; other bytes would be misread."),
+    Rule("file-too-large", "load", E, "Definitions are written by people; huge files are refused unread."),
+    Rule("unreadable-file", "load", E, "A file that cannot be read cannot be checked."),
+)  # fmt: skip
+_SCHEMA = (
+    Rule("api-version", "schema", E, "Only `opsbook/v1` is understood; other versions would be misread."),
+    Rule("schema-unknown-key", "schema", E, "A misspelt key would silently drop the fact it holds."),
+    Rule("schema-required", "schema", E, "Pages cannot be rendered without the required facts."),
+    Rule("schema-type", "schema", E, "A value of the wrong type means something else than intended."),
+    Rule("schema-enum", "schema", E, "Only the listed values have a meaning."),
+    Rule("schema-format", "schema", E, "Ids, durations and dates have a fixed form so tools can read them."),
+    Rule("schema-value", "schema", E, "The value breaks a constraint of the schema."),
+)  # fmt: skip
+_REFERENCES = (
+    Rule("duplicate-id", "references", E, "Ids name pages and URLs; two definitions cannot share one, whatever the case."),
+    Rule("unknown-reference", "references", E, "A reference to something undefined leaves a dead link in a runbook."),
+    Rule("missing-service", "references", E, "Flags, alerts, rollouts and incidents live under a service's pages."),
+    Rule("alert-levels", "references", E, "An alert has `severity` with `condition`, or `levels`; not both, not neither."),
+    Rule("flag-value", "references", E, "A value the flag's type does not allow makes the documented command fail."),
+    Rule("percentage-range", "references", E, "Percentages and traffic shares lie within 0–100."),
+    Rule("enum-default", "references", E, "An enum flag's default must be one of its variants."),
+    Rule("traffic-decreasing", "references", E, "Phases widen exposure; less traffic than the phase before is a mistake."),
+)  # fmt: skip
+_QUALITY = (
+    Rule("runbook-incomplete", "quality", E, "A page at 3 a.m. needs steps to find the cause and to stop the impact.", True),
+    Rule("placeholder-text", "quality", E, "TODO, TBD and FIXME in a runbook leave the reader alone when it matters.", True),
+    Rule("major-incident-readiness", "quality", E, "SEV-1/SEV-2 scenarios need an escalation path and ready messages.", True),
+    Rule("kill-switch-command", "quality", E, "A kill switch is only fast if the exact command is written down.", True),
+    Rule("rollback-plan", "quality", E, "A rollout without triggers and a procedure cannot be rolled back calmly.", True),
+    Rule("paging-channel", "quality", E, "Paging alerts must reach a pager; non-paging ones must not wake anyone.", True),
+    Rule("flag-expired", "quality", W, "Flags past their expiry are debt and a risk of stale behaviour.", True),
+    Rule("review-overdue", "quality", W, "Definitions past their review date may no longer be true.", True),
+    Rule("unused-flag", "quality", W, "A flag nothing refers to, and that is no kill switch, may be dead.", True),
+)  # fmt: skip
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY)}
+"""Every rule by id, in the order `opsbook rules` lists them."""

@@ -1,0 +1,78 @@
+"""Project settings: rule levels from the `opsbook` plugin entry of `mkdocs.yml`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opsbook.diagnostics import Level, UsageError
+from opsbook.ruleset import RULES
+
+DEFAULT_CONFIG = "mkdocs.yml"
+_LEVELS = {"error": Level.ERROR, "warning": Level.WARNING, "off": None}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How validation reports: rule levels (None switches a rule off), strictness, today."""
+
+    levels: dict[str, Level | None] = field(default_factory=dict)
+    strict: bool = False
+    today: str = field(default_factory=lambda: datetime.date.today().isoformat())
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!!python/name:` and `!ENV` tags are not ours to run."""
+
+
+_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def plugin_config(config: Path) -> dict[str, Any]:
+    """The options of the `opsbook` plugin in a mkdocs.yml, or {} when absent."""
+    if not config.is_file():
+        return {}
+    try:
+        document = yaml.load(config.read_text("utf-8"), Loader=_ConfigLoader)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{config}: not valid YAML: {exc}") from exc
+    plugins = document.get("plugins", []) if isinstance(document, dict) else []
+    for entry in plugins or []:
+        if isinstance(entry, dict) and "opsbook" in entry:
+            options = entry["opsbook"]
+            return options if isinstance(options, dict) else {}
+    return {}
+
+
+def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]:
+    """The `rules:` option: rule id → `error`, `warning` or `off`, for configurable rules."""
+    levels: dict[str, Level | None] = {}
+    for rule_id, level in (options.get("rules") or {}).items():
+        rule = RULES.get(str(rule_id))
+        if rule is None:
+            raise UsageError(f"{source}: unknown rule {rule_id!r} in opsbook `rules`")
+        if not rule.configurable:
+            raise UsageError(f"{source}: rule {rule_id!r} cannot be changed (it guards validity)")
+        if level is False:  # `off` written unquoted in a YAML 1.1 reader
+            level = "off"
+        if level not in _LEVELS:
+            raise UsageError(f"{source}: level of {rule_id!r} must be error, warning or off")
+        levels[str(rule_id)] = _LEVELS[level]
+    return levels
+
+
+def load_settings(config: Path, *, strict: bool = False, today: str | None = None) -> Settings:
+    """Settings from `config` (a mkdocs.yml) and the command line."""
+    levels = rule_levels(plugin_config(config), str(config))
+    if today is not None:
+        try:
+            datetime.date.fromisoformat(today)
+        except ValueError as exc:
+            raise UsageError(f"--today {today!r} is not a date YYYY-MM-DD") from exc
+        return Settings(levels, strict, today)
+    return Settings(levels, strict)
