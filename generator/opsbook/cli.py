@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -34,9 +35,9 @@ def cli() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github", "sarif", "gitlab", "junit"]),
     default=None,
-    help="How to print the problems [default: text].",
+    help="How to print the problems [default: github under GitHub Actions, else text].",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
@@ -68,9 +69,17 @@ def validate(
 
     settings = load_settings(config, strict=strict, today=today)
     result = validate_paths(paths or (defaults.DEFAULT_DEFINITIONS_DIR,), settings)
-    output_format = output_format or "text"
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if result.diagnostics or output_format != "text":
         click.echo(REPORTER_BY_NAME[output_format](result), nl=False)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if output_format == "github" and summary:
+        # GitHub shows 10 annotations per step; the job summary carries the whole list.
+        from opsbook.reporters import report_markdown
+
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(report_markdown(result))
     if result.diagnostics and output_format == "text":
         files = len({d.path for d in result.diagnostics})
         click.echo(
