@@ -104,6 +104,64 @@ def list_rules() -> None:
         )
 
 
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("schemas/opsbook.schema.json"),
+    show_default=True,
+    help="Where to write the schema; `-` for standard output.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file is stale.")
+def schema(output: Path, check: bool) -> None:
+    """Write the bundled opsbook/v1 JSON Schema for editors (yaml-language-server)."""
+    from opsbook.editor import schema_text, write_schema
+
+    if str(output) == "-":
+        click.echo(schema_text(), nl=False)
+    elif check:
+        if not output.is_file() or output.read_text("utf-8") != schema_text():
+            click.echo(f"{output} is stale; run `opsbook schema`", err=True)
+            sys.exit(1)
+    elif write_schema(output):
+        click.echo(f"wrote {output}")
+
+
+@cli.command()
+@click.argument("kind")
+@click.argument("definition_id", metavar="ID")
+@click.option("--service", help="Service of the new flag, alert, rollout, incident or checklist.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(defaults.DEFAULT_DEFINITIONS_DIR),
+    show_default=True,
+    help="Folder to write the file into.",
+)
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("schemas/opsbook.schema.json"),
+    show_default=True,
+    help="The schema file the modeline points at.",
+)
+def new(
+    kind: str, definition_id: str, service: str | None, directory: Path, schema_path: Path
+) -> None:
+    """Scaffold DIRECTORY/ID.yaml for a new definition of KIND (alert, flag, rollout, …).
+
+    The file starts with a yaml-language-server modeline; every TODO in it is reported by
+    `opsbook validate` until it is filled in.
+    """
+    from opsbook.editor import scaffold
+
+    target = scaffold(kind, definition_id, directory=directory, schema=schema_path, service=service)
+    click.echo(f"wrote {target}")
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="opsbook")

@@ -1,0 +1,95 @@
+"""Editor support: the committed bundled schema, modelines, and `opsbook new` scaffolds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from opsbook.editor import SCAFFOLD_KINDS, schema_text
+from opsbook.validate import validate_paths
+from test_cli import run
+
+MODELINE = "# yaml-language-server: $schema="
+
+
+def test_committed_schema_is_fresh() -> None:
+    """`schemas/opsbook.schema.json` is what `opsbook schema` writes today."""
+    result = run(["schema", "--check"], ROOT)
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_stale_schema_is_reported_and_rewritten(tmp_path: Path) -> None:
+    target = tmp_path / "schemas" / "opsbook.schema.json"
+    result = run(["schema", "--check"], tmp_path)
+    assert result.exit_code == 1
+    assert "is stale; run `opsbook schema`" in result.stderr
+    assert run(["schema"], tmp_path).stdout == "wrote schemas/opsbook.schema.json\n"
+    assert target.read_text("utf-8") == schema_text()
+    assert run(["schema"], tmp_path).stdout == ""  # unchanged: nothing written
+    assert run(["schema", "--check"], tmp_path).exit_code == 0
+
+
+def test_schema_is_self_contained_for_editors() -> None:
+    """yaml-language-server gets one file: every $ref points inside it."""
+    document = json.loads(schema_text())
+    refs = [ref for ref in _refs(document)]
+    assert refs and all(ref.startswith("#/$defs/") for ref in refs)
+    assert all(ref.split("/")[-1] in document["$defs"] for ref in refs)
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [r for value in node.values() for r in _refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _refs(value)]
+    return []
+
+
+def test_every_example_file_points_at_the_schema() -> None:
+    for path in sorted((ROOT / "ops").rglob("*.yaml")):
+        first = path.read_text("utf-8").splitlines()[0]
+        assert first.startswith(MODELINE), path
+        assert (path.parent / first.removeprefix(MODELINE)).resolve() == (
+            ROOT / "schemas" / "opsbook.schema.json"
+        ), path
+
+
+@pytest.mark.parametrize("kind", SCAFFOLD_KINDS)
+def test_new_scaffold_is_schema_valid_and_asks_for_its_todos(kind: str, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "tests" / "corpus" / "base", tmp_path / "ops")
+    result = run(["new", kind, f"Fresh-{kind}", "--service", "shop"], tmp_path)
+    target = tmp_path / "ops" / f"Fresh-{kind}.yaml"
+    assert (result.exit_code, result.stdout) == (0, f"wrote ops/Fresh-{kind}.yaml\n")
+    assert target.read_text("utf-8").startswith(f"{MODELINE}../schemas/opsbook.schema.json\n")
+    found = validate_paths([tmp_path / "ops"]).diagnostics
+    assert {d.rule for d in found} <= {"placeholder-text", "unknown-reference"}
+    assert any(d.rule == "placeholder-text" for d in found)
+
+
+def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    assert run(["new", "flag", "X"], tmp_path).exit_code == 0
+    before = (tmp_path / "ops" / "X.yaml").read_text("utf-8")
+    result = run(["new", "alert", "X"], tmp_path)
+    assert result.exit_code == 1
+    assert "already exists; nothing was written" in result.stderr
+    assert (tmp_path / "ops" / "X.yaml").read_text("utf-8") == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["new", "widget", "x"], "unknown kind 'widget'"),
+        (["new", "flag", "../x"], "not a valid id"),
+    ],
+)
+def test_new_rejects_bad_kind_and_id(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(args, tmp_path)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "ops").exists()
