@@ -109,7 +109,7 @@ def list_rules() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("schemas/opsbook.schema.json"),
+    default=Path(defaults.SCHEMA_FILE),
     show_default=True,
     help="Where to write the schema; `-` for standard output.",
 )
@@ -144,7 +144,7 @@ def schema(output: Path, check: bool) -> None:
     "--schema",
     "schema_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("schemas/opsbook.schema.json"),
+    default=Path(defaults.SCHEMA_FILE),
     show_default=True,
     help="The schema file the modeline points at.",
 )

@@ -10,6 +10,9 @@ DEFAULT_DEFINITIONS_DIR = "ops"
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
+SCHEMA_FILE = "schemas/opsbook.schema.json"
+"""Where `opsbook schema` writes the bundled schema; modelines in `ops/` point at it."""
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Larger files are refused unread: a definitions file is text written by people."""
 

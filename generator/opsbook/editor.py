@@ -12,9 +12,6 @@ from opsbook import defaults
 from opsbook.diagnostics import OpsbookError, UsageError
 from opsbook.schema import bundled_schema
 
-DEFAULT_SCHEMA_PATH = Path("schemas/opsbook.schema.json")
-"""Where the bundled schema is written, so that modelines in `ops/` can point at it."""
-
 SCAFFOLD_KINDS = (
     "service", "team", "severity", "escalation", "flag", "alert", "rollout", "incident",
     "checklist",
