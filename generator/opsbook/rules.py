@@ -150,19 +150,16 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
     return index, found
 
 
-def check_files(
-    files: list[SourceFile], invalid: dict[str, set[tuple[str, int]]] | None = None
-) -> list[Diagnostic]:
-    """Run every cross-reference rule over all files together.
+def check_files(files: list[SourceFile], index: Index) -> list[Diagnostic]:
+    """Run every cross-reference rule over all files together, against `index`.
 
-    Definitions listed in `invalid` (file path → (section, index)) already have schema
-    errors: their ids count as defined, but no rule looks inside them.
+    Pass the files through `without` first to leave out definitions with schema errors:
+    their ids stay in the index, but no rule looks inside them.
     """
-    index, found = build_index(files)
+    found: list[Diagnostic] = []
     for source in files:
-        checked = without(source, (invalid or {}).get(source.path, set()))
         for check in _CHECKS:
-            found.extend(check(checked, index))
+            found.extend(check(source, index))
     return found
 
 

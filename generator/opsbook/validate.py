@@ -46,9 +46,10 @@ def validate_paths(
         found.extend(problems)
     # The rules also see files with schema errors (they walk documents defensively), so a
     # typo in one definition does not turn every reference to it into an error too.
-    found.extend(check_files(loaded.files, invalid))
-    index, _ = build_index(loaded.files)
+    index, duplicates = build_index(loaded.files)
+    found.extend(duplicates)
     checkable = [without(f, invalid.get(f.path, set())) for f in loaded.files]
+    found.extend(check_files(checkable, index))
     found.extend(check_quality(checkable, index, settings.today))
     diagnostics = tuple(sort_diagnostics(_apply(found, settings)))
     valid = not any(d.level is Level.ERROR for d in diagnostics)
