@@ -46,6 +46,7 @@ _SCHEMA = (
 )  # fmt: skip
 _REFERENCES = (
     Rule("duplicate-id", "references", E, "Ids name pages and URLs; two definitions cannot share one, whatever the case."),
+    Rule("page-collision", "references", E, "Two pages at one URL: one runbook would silently replace the other."),
     Rule("unknown-reference", "references", E, "A reference to something undefined leaves a dead link in a runbook."),
     Rule("missing-service", "references", E, "Flags, alerts, rollouts and incidents live under a service's pages."),
     Rule("alert-levels", "references", E, "An alert has `severity` with `condition`, or `levels`; not both, not neither."),

@@ -10,6 +10,7 @@ from opsbook.catalog import build_catalog
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
 from opsbook.loader import SourceFile, load_paths
 from opsbook.model import Catalog
+from opsbook.pages import check_page_paths
 from opsbook.quality import check_quality
 from opsbook.rules import build_index, check_files, without
 from opsbook.schema import check_document
@@ -48,6 +49,7 @@ def validate_paths(
     # typo in one definition does not turn every reference to it into an error too.
     index, duplicates = build_index(loaded.files)
     found.extend(duplicates)
+    found.extend(check_page_paths(loaded.files))
     checkable = [without(f, invalid.get(f.path, set())) for f in loaded.files]
     found.extend(check_files(checkable, index))
     found.extend(check_quality(checkable, index, settings.today))

@@ -1,0 +1,99 @@
+"""Writing the rendered pages into the handbook's output folders.
+
+Only files that start with the generated marker are ever replaced or removed, so
+hand-written pages next to generated ones are safe. Unchanged files are not rewritten
+(their modification time stays, and `mkdocs serve` sees no change).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opsbook import defaults
+from opsbook.diagnostics import OpsbookError
+from opsbook.pages import Layout
+
+
+@dataclass
+class Plan:
+    """What writing the pages would change, as paths relative to the root."""
+
+    write: dict[str, str] = field(default_factory=dict)
+    remove: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def stale(self) -> list[str]:
+        return sorted([*self.write, *self.remove])
+
+
+def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
+    """Compare `pages` with what is on disk under the output folders of `layout`."""
+    plan = Plan()
+    wanted = {p: text for p, text in pages.items() if p.split("/", 1)[0] in layout.folders}
+    for page, text in sorted(wanted.items()):
+        target = root / page
+        current = _read(target)
+        if current is None:
+            plan.write[page] = text
+        elif not current.startswith(defaults.GENERATED_MARKER):
+            raise OpsbookError(
+                f"{page}: a hand-written file is where a generated page belongs; move it, "
+                "or change the definition's id"
+            )
+        elif current != text:
+            plan.write[page] = text
+        else:
+            plan.unchanged += 1
+    for folder in layout.folders:
+        for path in sorted((root / folder).rglob("*.md")):
+            page = path.relative_to(root).as_posix()
+            if page not in wanted and _is_generated(path):
+                plan.remove.append(page)
+    return plan
+
+
+def apply_plan(plan: Plan, root: Path) -> None:
+    """Write and remove what `plan` says; each file is replaced atomically."""
+    for page, text in plan.write.items():
+        target = root / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".opsbook-", suffix=".md")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    for page in plan.remove:
+        path = root / page
+        path.unlink()
+        _prune_empty(path.parent, root)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OpsbookError(f"{path}: cannot read: {exc}") from exc
+
+
+def _is_generated(path: Path) -> bool:
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            return handle.readline().startswith(defaults.GENERATED_MARKER)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Remove folders left empty by removed pages, up to the output folder itself."""
+    while folder != root and folder.parent != root and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -1,0 +1,92 @@
+"""A handbook: its root folder (where mkdocs.yml is) and the opsbook settings in it, and
+the steps from definitions to pages that both the CLI and the mkdocs plugin take."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opsbook import defaults
+from opsbook.diagnostics import UsageError
+from opsbook.pages import Layout
+from opsbook.render import RenderOptions, render_handbook
+from opsbook.settings import Settings, plugin_config
+from opsbook.validate import Validation
+
+
+@dataclass(frozen=True)
+class Handbook:
+    """Where a handbook's definitions, templates and generated pages are."""
+
+    root: Path
+    definitions: str = defaults.DEFAULT_DEFINITIONS_DIR
+    layout: Layout = Layout()
+    templates: str = defaults.TEMPLATES_DIR
+    source_url: str | None = None
+    offline: bool = True
+
+    @property
+    def definitions_path(self) -> str:
+        """The definitions folder, relative to the working directory when it is inside it,
+        so diagnostics read as the user would type the path."""
+        path = self.root / self.definitions
+        try:
+            return os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            return str(path)
+
+    def render(
+        self,
+        validation: Validation,
+        settings: Settings,
+        slugify: Callable[[str, str], str] | None = None,
+    ) -> dict[str, str]:
+        """Every page, from a validation without errors."""
+        if validation.catalog is None:
+            raise ValueError("render needs a catalog: validation found errors")
+        options = RenderOptions(
+            root=self.root,
+            layout=self.layout,
+            templates=self.root / self.templates,
+            source_url=self.source_url,
+            today=settings.today,
+            **({"slugify": slugify} if slugify else {}),
+        )
+        return render_handbook(validation.catalog, options)
+
+
+def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> Handbook:
+    """A Handbook from the options of the `opsbook` plugin (already type-checked)."""
+    runbooks = str(options.get("runbooks", defaults.RUNBOOKS_DIR)).strip("/")
+    checklists = str(options.get("checklists", defaults.CHECKLISTS_DIR)).strip("/")
+    for name, folder in (("runbooks", runbooks), ("checklists", checklists)):
+        if not folder or "/" in folder or folder in (".", ".."):
+            raise UsageError(f"{source}: opsbook `{name}` must be one folder name, not {folder!r}")
+    if runbooks == checklists:
+        raise UsageError(f"{source}: opsbook `runbooks` and `checklists` must differ")
+    return Handbook(
+        root=root,
+        definitions=str(options.get("definitions", defaults.DEFAULT_DEFINITIONS_DIR)),
+        layout=Layout(runbooks, checklists),
+        templates=str(options.get("templates", defaults.TEMPLATES_DIR)),
+        source_url=options.get("source_url"),
+        offline=bool(options.get("offline", True)),
+    )
+
+
+def load_handbook(config_file: Path) -> Handbook:
+    """The handbook configured by `config_file` (mkdocs.yml; defaults when it is absent)."""
+    from opsbook.plugin import OpsbookConfig
+
+    options = plugin_config(config_file)
+    checked = OpsbookConfig(config_file_path=str(config_file))
+    checked.load_dict(dict(options))
+    errors, _ = checked.validate()
+    if errors:
+        problems = "; ".join(f"`{key}`: {error}" for key, error in errors)
+        raise UsageError(f"{config_file}: opsbook plugin settings: {problems}")
+    root = config_file.resolve().parent if config_file.is_file() else Path.cwd()
+    return handbook_from_options(root, dict(checked), str(config_file))

@@ -1,0 +1,170 @@
+"""The mkdocs adapter: `plugins: [opsbook]` validates, generates and adds the pages.
+
+It only translates between mkdocs and the library: validation, rendering and writing are
+the same functions the CLI calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from opsbook import defaults
+
+log = logging.getLogger("mkdocs.plugins.opsbook")
+
+MERMAID = "assets/opsbook/mermaid.min.js"
+"""Where the vendored Mermaid is published: the site loads nothing from the network."""
+
+_EXTENSIONS: dict[str, dict[str, Any]] = {
+    "tables": {},
+    "toc": {"permalink": True},
+    "admonition": {},
+    "pymdownx.escapeall": {},
+    "pymdownx.tasklist": {"custom_checkbox": True},
+    "pymdownx.superfences": {},
+    "pymdownx.highlight": {},
+}
+"""Markdown extensions the generated pages rely on; added when a site lacks them."""
+
+
+class OpsbookConfig(base.Config):
+    """The `opsbook` plugin's options (the CLI reads the same ones from mkdocs.yml)."""
+
+    definitions = c.Type(str, default=defaults.DEFAULT_DEFINITIONS_DIR)
+    runbooks = c.Type(str, default=defaults.RUNBOOKS_DIR)
+    checklists = c.Type(str, default=defaults.CHECKLISTS_DIR)
+    templates = c.Type(str, default=defaults.TEMPLATES_DIR)
+    source_url = c.Optional(c.Type(str))
+    write = c.Type(bool, default=True)
+    offline = c.Type(bool, default=True)
+    rules = c.Type(dict, default={})
+    today = c.Optional(c.Type(str))
+
+
+class OpsbookPlugin(BasePlugin[OpsbookConfig]):
+    """Validates the definitions, writes the generated Markdown, and serves it to mkdocs."""
+
+    def __init__(self) -> None:
+        self.validation: Any = None  # a Validation handed over by `opsbook build`
+        self.generated: set[str] = set()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from opsbook.handbook import handbook_from_options
+        from opsbook.settings import load_settings
+
+        config_file = Path(config.config_file_path)
+        self.handbook = handbook_from_options(config_file.parent, dict(self.config), str(config_file))
+        self.settings = load_settings(config_file, today=self.config.today)
+        for name, options in _EXTENSIONS.items():
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+                config.mdx_configs.setdefault(name, dict(options))
+        fences = config.mdx_configs.setdefault("pymdownx.superfences", {})
+        custom = fences.setdefault("custom_fences", [])
+        if not any(fence.get("name") == "mermaid" for fence in custom):
+            from pymdownx.superfences import fence_code_format
+
+            custom.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+        if MERMAID not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(MERMAID)
+        if self.handbook.offline and config.theme.name == "material":
+            config.theme["font"] = False  # web fonts would load from Google
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        from opsbook.generate import apply_plan, plan_pages
+        from opsbook.validate import validate_paths
+
+        validation = self.validation
+        if validation is None:
+            validation = validate_paths([self.handbook.definitions_path], self.settings)
+            for diagnostic in validation.diagnostics:
+                (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
+        self.validation = None
+        if validation.errors:
+            raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
+        slugify = config.mdx_configs.get("toc", {}).get("slugify")
+        pages = self.handbook.render(validation, self.settings, slugify)
+        if self.config.write:
+            apply_plan(plan_pages(pages, self.handbook.root, self.handbook.layout), self.handbook.root)
+        self.generated = set()
+        for page, text in pages.items():
+            if page == self.handbook.layout.home() and files.get_file_from_path(page):
+                continue  # the handbook has a hand-written home page
+            existing = files.get_file_from_path(page)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, page, content=text))
+            self.generated.add(page)
+        for source in validation.files:
+            self._add_static(files, config, Path(source.path))
+        mermaid = resources.files("opsbook") / "assets" / "mermaid.min.js"
+        files.append(File.generated(config, MERMAID, abs_src_path=str(mermaid)))
+        if config.nav is None:
+            config.nav = _navigation(validation.catalog, self.handbook.layout, files, self.generated)
+        return files
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        from opsbook.escape import clean_html
+
+        return clean_html(html) if page.file.src_uri in self.generated else html
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.handbook.root / self.handbook.definitions))
+        templates = self.handbook.root / self.handbook.templates
+        if templates.is_dir():
+            server.watch(str(templates))
+        return server
+
+    def _add_static(self, files: Files, config: MkDocsConfig, path: Path) -> None:
+        """Publish a definitions file, so a page's source link works on the site too."""
+        try:
+            relative = Path(os.path.abspath(path)).relative_to(self.handbook.root).as_posix()
+        except ValueError:
+            return
+        if files.get_file_from_path(relative) is None:
+            files.append(File.generated(config, relative, abs_src_path=os.path.abspath(path)))
+
+
+def _navigation(catalog: Any, layout: Any, files: Files, generated: set[str]) -> list[Any]:
+    """A sectioned navigation that lists services and checklists but not every alert, so
+    each page carries a navigation whose size does not grow with the number of alerts."""
+    nav: list[Any] = [{"Home": layout.home()}]
+    nav.append(
+        {
+            "Runbooks": [
+                layout.runbooks_index(),
+                *({s.name: layout.service(s.id)} for s in catalog.services),
+            ]
+        }
+    )
+    nav.append({"Flags": layout.flags()})
+    nav.append({"Incident policy": layout.policy()})
+    nav.append(
+        {
+            "Checklists": [
+                layout.checklists_index(),
+                *({r.name: layout.rollout(r.id)} for r in catalog.rollouts),
+                *({c.title: layout.checklist(c.id)} for c in catalog.checklists),
+            ]
+        }
+    )
+    hand_written = sorted(
+        f.src_uri
+        for f in files.documentation_pages()
+        if f.src_uri not in generated and f.src_uri != layout.home()
+    )
+    nav.extend(hand_written)
+    return nav

@@ -1,0 +1,246 @@
+"""Rendering: the catalog through Jinja2 templates into Markdown pages.
+
+Built-in templates ship with the package (`opsbook/templates/`); a handbook's own
+`templates/` folder may hold files with the same names, which win. Templates see only the
+typed model and fail loudly (`StrictUndefined`); a template error names the template file
+and line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import posixpath
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from opsbook import defaults, escape
+from opsbook.diagnostics import OpsbookError
+from opsbook.model import (
+    Alert,
+    Catalog,
+    Checklist,
+    Escalation,
+    Flag,
+    Incident,
+    Link,
+    Rollout,
+    Service,
+    Severity,
+    Source,
+    Team,
+)
+from opsbook.pages import Layout
+
+
+def _default_slugify(text: str, separator: str) -> str:
+    from markdown.extensions.toc import slugify
+
+    return slugify(text, separator)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How pages are rendered and linked.
+
+    `root` is the handbook root (the folder of mkdocs.yml): source links are relative to
+    it, or made absolute with `source_url` (such as `https://git.example/ops/blob/main/`).
+    `slugify` must be the one the site's `toc` extension uses, so anchors resolve. `today`
+    decides which flags are shown as expired.
+    """
+
+    root: Path = field(default_factory=Path.cwd)
+    layout: Layout = field(default_factory=Layout)
+    templates: Path | None = None
+    source_url: str | None = None
+    slugify: Callable[[str, str], str] = _default_slugify
+    today: str = field(default_factory=lambda: datetime.date.today().isoformat())
+
+
+class TemplateProblem(OpsbookError):
+    """A template could not be read or rendered; the message names the file and line."""
+
+
+def render_handbook(catalog: Catalog, options: RenderOptions | None = None) -> dict[str, str]:
+    """Every page of the handbook: page path (relative to the root) → Markdown."""
+    options = options or RenderOptions()
+    env = _environment(options)
+    layout = options.layout
+    jobs: list[tuple[str, str, dict[str, Any]]] = [
+        (layout.home(), "home.md.j2", {}),
+        (layout.runbooks_index(), "runbooks.md.j2", {}),
+        (layout.flags(), "flags.md.j2", {}),
+        (layout.policy(), "policy.md.j2", {}),
+        (layout.checklists_index(), "checklists.md.j2", {}),
+    ]
+    jobs += [(layout.service(s.id), "service.md.j2", {"service": s}) for s in catalog.services]
+    jobs += [(_page(layout, a), "alert.md.j2", {"alert": a}) for a in catalog.alerts]
+    jobs += [(_page(layout, i), "incident.md.j2", {"incident": i}) for i in catalog.incidents]
+    jobs += [(_page(layout, r), "rollout.md.j2", {"rollout": r}) for r in catalog.rollouts]
+    jobs += [(_page(layout, c), "checklist.md.j2", {"checklist": c}) for c in catalog.checklists]
+    pages: dict[str, str] = {}
+    for page, template_name, values in jobs:
+        template = _template(env, template_name)
+        context = {
+            "catalog": catalog,
+            "page": page,
+            "layout": layout,
+            "today": options.today,
+            **values,
+        }
+        pages[page] = _render(template, context)
+    return pages
+
+
+def _environment(options: RenderOptions) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if options.templates is not None and options.templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(options.templates))
+    loaders.append(jinja2.PackageLoader("opsbook", "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Markdown, not HTML: every value goes through an escape filter
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        inline=escape.inline,
+        code=escape.code,
+        fence=escape.fence,
+        prose=escape.prose,
+        brief=escape.brief,
+        mermaid=escape.mermaid,
+        fill=_fill,
+    )
+    links = _Links(options)
+    env.globals.update(
+        href=links.href,
+        link=links.link,
+        source=links.source,
+        weblink=_weblink,
+        anchor=lambda text: options.slugify(str(text), "-"),
+        GENERATED=defaults.GENERATED_MARKER,
+    )
+    return env
+
+
+def _weblink(link: Link) -> str:
+    """A link to a web address; a relative path (a file in the service's own repository,
+    not in the handbook) is shown as text, since it would be a dead link here."""
+    title = escape.inline(link.title)
+    if re.match(r"(?i)(https?|mailto):", link.url) and escape.safe_url(link.url):
+        url = link.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        return f"[{title}]({url})"
+    return f"{title} ({escape.code(link.url)})"
+
+
+def _fill(text: str, values: dict[str, Any]) -> str:
+    """`text` with each `{name}` that `values` knows replaced; other placeholders stay."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        return match.group(0) if value is None or value == "" else str(value)
+
+    return re.sub(r"\{(\w+)\}", replace, text)
+
+
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"template not found: {exc.name}") from exc
+
+
+def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    try:
+        text = template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except Exception as exc:  # a template's own error, reported at its file and line
+        raise TemplateProblem(f"{_template_line(exc)}: {exc}") from exc
+    # One blank line at most and no trailing spaces: stable output whatever the template.
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return f"{_MARKER}\n\n{text}\n"
+
+
+_MARKER = f"{defaults.GENERATED_MARKER} from the definitions: edit those, not this file -->"
+
+
+def _template_line(exc: BaseException) -> str:
+    """`file:line` of the innermost template frame in the traceback of `exc`."""
+    where = "template"
+    tb = exc.__traceback__ or sys.exc_info()[2]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def _page(layout: Layout, obj: object) -> str:
+    match obj:
+        case Service():
+            return layout.service(obj.id)
+        case Alert():
+            return layout.alert(obj.service.id, obj.id)
+        case Incident():
+            return layout.incident(obj.service.id, obj.id)
+        case Rollout():
+            return layout.rollout(obj.id)
+        case Checklist():
+            return layout.checklist(obj.id)
+        case Flag() | Severity() | Escalation() | Team():
+            return layout.policy() if not isinstance(obj, Flag) else layout.flags()
+    raise TypeError(f"no page for {type(obj).__name__}")
+
+
+class _Links:
+    """Relative links between pages, and links to the YAML a page came from."""
+
+    def __init__(self, options: RenderOptions) -> None:
+        self.options = options
+
+    @jinja2.pass_context
+    def href(self, context: jinja2.runtime.Context, target: object, anchor: str = "") -> str:
+        """A relative link from the page being rendered to `target` (a page path or a
+        definition), optionally to an anchor on it."""
+        page = target if isinstance(target, str) else _page(self.options.layout, target)
+        if isinstance(target, Flag | Severity | Escalation | Team) and not anchor:
+            anchor = self.options.slugify(target.id, "-")
+        here = posixpath.dirname(context["page"])
+        path = posixpath.relpath(page, here or ".")
+        return f"{path}#{anchor}" if anchor else path
+
+    @jinja2.pass_context
+    def link(self, context: jinja2.runtime.Context, target: object, text: str = "") -> str:
+        """A Markdown link to a definition's page, titled with its id unless told."""
+        label = text or getattr(target, "id", "")
+        return f"[{escape.inline(label)}]({self.href(context, target)})"
+
+    @jinja2.pass_context
+    def source(self, context: jinja2.runtime.Context, source: Source) -> str:
+        """A Markdown link to the definition's file and line."""
+        root = self.options.root
+        path = Path(os.path.abspath(source.path))
+        try:
+            relative = path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return f"{escape.code(source.path)}, line {source.line}"
+        if self.options.source_url:
+            url = f"{self.options.source_url}{relative}#L{source.line}"
+        else:
+            url = posixpath.relpath(relative, posixpath.dirname(context["page"]) or ".")
+            url = f"{url}#L{source.line}"
+        return f"[{escape.inline(relative)}, line {source.line}]({url})"
