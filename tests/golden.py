@@ -1,10 +1,13 @@
-"""Golden corpus: invalid definitions and the diagnostics they must produce.
+"""Golden files: diagnostics for invalid definitions, and the example's Markdown.
 
 Each folder under `corpus/invalid/` is one case; its `expected.txt` lists every diagnostic
 as `file:line:col: rule`. Cases are validated together with the valid `corpus/base/`, so
 they can refer to its team, service, severities, flags and alerts.
 
-Regenerate after a deliberate change, then review the diff:
+The example handbook's generated Markdown is committed where it belongs (`runbooks/`,
+`checklists/`); its home page, which only the site has, is kept in `golden/index.md`.
+
+Regenerate both after a deliberate change, then review the diff:
 
     python tests/golden.py
 """
@@ -18,6 +21,24 @@ from pathlib import Path
 CORPUS = Path(__file__).parent / "corpus"
 BASE = CORPUS / "base"
 INVALID = CORPUS / "invalid"
+ROOT = Path(__file__).resolve().parent.parent
+HOME = Path(__file__).parent / "golden" / "index.md"
+
+
+def example_pages() -> dict[str, str]:
+    """Every page of the example handbook, rendered now."""
+    from opsbook.handbook import load_handbook
+    from opsbook.settings import load_settings
+    from opsbook.validate import validate_paths
+
+    before = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        config = Path("mkdocs.yml")
+        handbook, settings = load_handbook(config), load_settings(config)
+        return handbook.render(validate_paths([handbook.definitions_path], settings), settings)
+    finally:
+        os.chdir(before)
 
 
 def case_lines(case: Path) -> list[str]:
@@ -47,3 +68,11 @@ if __name__ == "__main__":
         text = "".join(line + "\n" for line in case_lines(case))
         (case / "expected.txt").write_text(text, "utf-8")
         sys.stdout.write(f"{case.name}:\n{text}")
+    from opsbook.generate import apply_plan, plan_pages
+    from opsbook.pages import Layout
+
+    pages = example_pages()
+    apply_plan(plan_pages(pages, ROOT, Layout()), ROOT)
+    HOME.parent.mkdir(exist_ok=True)
+    HOME.write_text(pages["index.md"], "utf-8")
+    sys.stdout.write(f"example handbook: {len(pages)} pages\n")

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from opsbook import defaults
-from opsbook.diagnostics import OpsbookError
+from opsbook.diagnostics import OpsbookError, UsageError
 from opsbook.settings import DEFAULT_CONFIG
+
+if TYPE_CHECKING:
+    from opsbook.handbook import Handbook
+    from opsbook.settings import Settings
+    from opsbook.validate import Validation
 
 
 class _Group(click.Group):
@@ -22,6 +28,20 @@ class _Group(click.Group):
         except OpsbookError as exc:
             click.echo(f"opsbook: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+_CONFIG_OPTION = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The handbook's mkdocs.yml; its `opsbook` plugin entry holds the settings.",
+)
+_TODAY_OPTION = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The date that expiry and review rules compare with, for reproducible CI runs.",
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,18 +60,8 @@ def cli() -> None:
     help="How to print the problems [default: github under GitHub Actions, else text].",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The date that expiry and review rules compare with, for reproducible CI runs.",
-)
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="mkdocs.yml whose `opsbook` plugin entry sets rule levels.",
-)
+@_TODAY_OPTION
+@_CONFIG_OPTION
 def validate(
     paths: tuple[str, ...],
     output_format: str | None,
@@ -59,19 +69,21 @@ def validate(
     today: str | None,
     config: Path,
 ) -> None:
-    """Check definitions (default: ops/) and print every problem at once.
+    """Check definitions (default: the handbook's, ops/) and print every problem at once.
 
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.
     """
     from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.settings import load_settings
+    from opsbook.settings import definitions_dir, load_settings
     from opsbook.validate import validate_paths
 
     settings = load_settings(config, strict=strict, today=today)
-    result = validate_paths(paths or (defaults.DEFAULT_DEFINITIONS_DIR,), settings)
+    result = validate_paths(paths or (definitions_dir(config),), settings)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if result.diagnostics or output_format != "text":
+    if output_format == "text":
+        _print_problems(result)
+    else:
         click.echo(REPORTER_BY_NAME[output_format](result), nl=False)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format == "github" and summary:
@@ -80,14 +92,117 @@ def validate(
 
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(report_markdown(result))
-    if result.diagnostics and output_format == "text":
-        files = len({d.path for d in result.diagnostics})
-        click.echo(
-            f"opsbook: {result.errors} error(s), {result.warnings} warning(s) in {files} file(s)",
-            err=True,
-        )
     if result.errors:
         sys.exit(1)
+
+
+def _print_problems(result: Validation) -> None:
+    """Every diagnostic as `file:line:col: level [rule] message`, then a count on stderr."""
+    from opsbook.reporters import REPORTER_BY_NAME
+
+    if not result.diagnostics:
+        return
+    click.echo(REPORTER_BY_NAME["text"](result), nl=False)
+    files = len({d.path for d in result.diagnostics})
+    click.echo(
+        f"opsbook: {result.errors} error(s), {result.warnings} warning(s) in {files} file(s)",
+        err=True,
+    )
+
+
+def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Validation]:
+    """Load the handbook's settings and validate its definitions; exit 1 on errors."""
+    from opsbook.handbook import load_handbook
+    from opsbook.settings import load_settings
+    from opsbook.validate import validate_paths
+
+    handbook = load_handbook(config)
+    settings = load_settings(config, today=today)
+    result = validate_paths([handbook.definitions_path], settings)
+    _print_problems(result)
+    if result.errors:
+        sys.exit(1)
+    return handbook, settings, result
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale pages.")
+@_CONFIG_OPTION
+@_TODAY_OPTION
+def generate(check: bool, config: Path, today: str | None) -> None:
+    """Validate, then write the handbook's Markdown into runbooks/ and checklists/.
+
+    Only generated files are replaced or removed; hand-written files are never touched.
+    With --check, exits 1 when the committed Markdown differs from the definitions.
+    """
+    from opsbook.generate import apply_plan, plan_pages
+
+    handbook, settings, result = _prepare(config, today)
+    plan = plan_pages(handbook.render(result, settings), handbook.root, handbook.layout)
+    if check:
+        for page in plan.stale:
+            state = "to remove" if page in plan.remove else "stale"
+            click.echo(f"{page}: {state}")
+        if plan.stale:
+            click.echo(
+                f"opsbook: {len(plan.stale)} generated page(s) out of date; run `opsbook generate`",
+                err=True,
+            )
+            sys.exit(1)
+        return
+    apply_plan(plan, handbook.root)
+    click.echo(
+        f"generated {len(plan.write)} page(s), removed {len(plan.remove)}, "
+        f"{plan.unchanged} unchanged"
+    )
+
+
+@cli.command()
+@_CONFIG_OPTION
+@_TODAY_OPTION
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to publish [default: site_dir of mkdocs.yml, `site`].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show mkdocs' progress too.")
+def build(config: Path, today: str | None, site_dir: Path | None, verbose: bool) -> None:
+    """Validate, generate, and build the site with mkdocs-material.
+
+    The site is built in a new folder and swapped in only when the build succeeded: on
+    any error the previous site stays as it was.
+    """
+    from opsbook.site import build_site, setup_logging
+
+    if not config.is_file():
+        raise UsageError(f"{config}: no such file; `opsbook build` needs the handbook's mkdocs.yml")
+    _, settings, result = _prepare(config, today)
+    setup_logging(verbose)
+    target = build_site(config, site_dir, (result, settings))
+    click.echo(f"built {os.path.relpath(target)}")
+
+
+@cli.command()
+@_CONFIG_OPTION
+@click.option(
+    "-a", "--dev-addr", metavar="IP:PORT", default="127.0.0.1:8000", show_default=True,
+    help="Where to serve the preview.",
+)
+def serve(config: Path, dev_addr: str) -> None:
+    """Preview the handbook; editing ops/ or templates/ rebuilds and reloads the page."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import MkDocsException
+
+    from opsbook.site import setup_logging
+
+    if not config.is_file():
+        raise UsageError(f"{config}: no such file; `opsbook serve` needs the handbook's mkdocs.yml")
+    setup_logging(True)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        mkdocs_serve(config_file=str(config), dev_addr=dev_addr, livereload=True)
+    except MkDocsException as exc:
+        raise OpsbookError(str(exc)) from exc
 
 
 @cli.command("rules")

@@ -57,7 +57,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
     """Validates the definitions, writes the generated Markdown, and serves it to mkdocs."""
 
     def __init__(self) -> None:
-        self.validation: Any = None  # a Validation handed over by `opsbook build`
+        self.prepared: Any = None  # (Validation, Settings) handed over by `opsbook build`
         self.generated: set[str] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -87,12 +87,13 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
         from opsbook.generate import apply_plan, plan_pages
         from opsbook.validate import validate_paths
 
-        validation = self.validation
-        if validation is None:
+        if self.prepared is not None:
+            validation, self.settings = self.prepared
+            self.prepared = None
+        else:
             validation = validate_paths([self.handbook.definitions_path], self.settings)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
-        self.validation = None
         if validation.errors:
             raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
         slugify = config.mdx_configs.get("toc", {}).get("slugify")

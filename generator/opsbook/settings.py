@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from opsbook.defaults import DEFAULT_DEFINITIONS_DIR
 from opsbook.diagnostics import Level, UsageError
 from opsbook.ruleset import RULES
 
@@ -47,6 +49,17 @@ def plugin_config(config: Path) -> dict[str, Any]:
             options = entry["opsbook"]
             return options if isinstance(options, dict) else {}
     return {}
+
+
+def definitions_dir(config: Path) -> str:
+    """The definitions folder a handbook's mkdocs.yml names (`ops` by default), as a path
+    from the working directory."""
+    folder = plugin_config(config).get("definitions", DEFAULT_DEFINITIONS_DIR)
+    if not isinstance(folder, str):
+        raise UsageError(f"{config}: opsbook `definitions` must be a folder name")
+    if not config.is_file():
+        return folder
+    return os.path.relpath(config.resolve().parent / folder)
 
 
 def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]:
