@@ -60,7 +60,7 @@ def read(path: Path) -> Page:
 
 
 def text_of(path: Path) -> str:
-    return " ".join(" ".join(read(path).text).split())
+    return " ".join("".join(read(path).text).split())
 
 
 def site_pages(site: Path) -> dict[str, Page]:

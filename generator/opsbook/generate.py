@@ -39,7 +39,7 @@ def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
         current = _read(target)
         if current is None:
             plan.write[page] = text
-        elif not current.startswith(defaults.GENERATED_MARKER):
+        elif not _marked(current):
             raise OpsbookError(
                 f"{page}: a hand-written file is where a generated page belongs; move it, "
                 "or change the definition's id"
@@ -84,10 +84,15 @@ def _read(path: Path) -> str | None:
         raise OpsbookError(f"{path}: cannot read: {exc}") from exc
 
 
+def _marked(text: str) -> bool:
+    """Whether a page carries the generated marker: on its first line, or under its title."""
+    return any(line.startswith(defaults.GENERATED_MARKER) for line in text.split("\n", 3)[:3])
+
+
 def _is_generated(path: Path) -> bool:
     try:
         with path.open("r", encoding="utf-8") as handle:
-            return handle.readline().startswith(defaults.GENERATED_MARKER)
+            return _marked("".join(handle.readline() for _ in range(3)))
     except (OSError, UnicodeDecodeError):
         return False
 

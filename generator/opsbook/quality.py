@@ -181,6 +181,8 @@ def _is_paging_channel(context: Context, channel: Any) -> bool:
 def _paging_channels(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
     for node, _ in definitions(source, "alerts"):
         for level, severity in _alert_levels(node):
+            if _severity(context, severity) is None:
+                continue  # unknown-reference says so; whether it pages is not known
             holder = level if "notify" in level else node
             channels = holder.get("notify") or []
             where = holder.value_marks.get("notify", level.mark)

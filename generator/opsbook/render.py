@@ -171,7 +171,9 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     # One blank line at most and no trailing spaces: stable output whatever the template.
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
-    return f"{_MARKER}\n\n{text}\n"
+    # The marker goes under the title: mkdocs takes a page's title from a leading heading.
+    title, rest = text.split("\n", 1) if text.startswith("# ") else ("", text)
+    return "".join(f"{part}\n\n" for part in (title, _MARKER) if part) + rest.lstrip("\n") + "\n"
 
 
 _MARKER = f"{defaults.GENERATED_MARKER} from the definitions: edit those, not this file -->"

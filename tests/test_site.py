@@ -1,0 +1,214 @@
+"""`opsbook build` and the mkdocs plugin, for real: a strict mkdocs-material build of the
+example, its URLs, links and anchors, offline assets, atomic replacement, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from opsbook.validate import validate_paths
+from sitecheck import broken_links, read, site_pages, text_of
+from test_cli import run
+from test_handbook import copy_example
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def opsbook(root: Path, *args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI as a user would, in `root`."""
+    return subprocess.run(
+        [sys.executable, "-m", "opsbook", *args],
+        cwd=root,
+        env={**ENV, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+    )
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` by relative path, with a digest of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example handbook, built once with `opsbook build`."""
+    root = copy_example(tmp_path_factory.mktemp("example"))
+    result = opsbook(root, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "built site\n"
+    return root
+
+
+def test_every_definition_has_its_page_at_its_stable_url(built: Path) -> None:
+    site = built / "site"
+    catalog = validate_paths([ROOT / "ops"]).catalog
+    assert catalog is not None
+    urls = ["", "runbooks/", "runbooks/flags/", "runbooks/policy/", "checklists/"]
+    urls += [f"runbooks/{s.id}/" for s in catalog.services]
+    urls += [f"runbooks/{a.service.id}/{a.id.lower()}/" for a in catalog.alerts]
+    urls += [f"runbooks/{i.service.id}/incidents/{i.id}/" for i in catalog.incidents]
+    urls += [f"checklists/{r.id}/" for r in catalog.rollouts]
+    urls += [f"checklists/{c.id}/" for c in catalog.checklists]
+    missing = [url for url in urls if not (site / url / "index.html").is_file()]
+    assert missing == []
+    assert len(urls) == 50
+
+
+def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
+    site = built / "site"
+    assert len(site_pages(site)) > 50
+    assert broken_links(site) == []
+
+
+def test_source_links_reach_the_published_yaml(built: Path) -> None:
+    page = read(built / "site/runbooks/onesource/higherrorrate/index.html")
+    source = [href for href in page.links if "onesource.yaml#L" in href]
+    assert source and source[0].startswith("../../../ops/onesource.yaml#L")
+    assert (built / "site/ops/onesource.yaml").read_bytes() == (
+        built / "ops/onesource.yaml"
+    ).read_bytes()
+
+
+def test_the_site_loads_nothing_from_the_network(built: Path) -> None:
+    site = built / "site"
+    for name, page in site_pages(site).items():
+        external = [u for u in page.loads if u.startswith(("http:", "https:", "//"))]
+        assert external == [], name
+        html = (site / name).read_text("utf-8")
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html, name
+    canary = read(site / "checklists/concierge-canary/index.html")
+    mermaid = [u for u in canary.loads if u.endswith("assets/opsbook/mermaid.min.js")]
+    assert mermaid, canary.loads
+    assert (site / "assets/opsbook/mermaid.min.js").stat().st_size > 1_000_000
+
+
+def test_a_new_user_finds_the_five_systems_the_canary_and_the_kill_command(built: Path) -> None:
+    """The README's promise: open site/index.html and find what the seeds describe."""
+    site = built / "site"
+    home = text_of(site / "index.html")
+    for system in (
+        "Variant generation v2",
+        "Aurora Concierge Widget",
+        "ONESource AI",
+        "Cinematic episode generation",
+        "Collaborative documents",
+    ):
+        assert system in home
+    canary_html = (site / "checklists/concierge-canary/index.html").read_text("utf-8")
+    canary = text_of(site / "checklists/concierge-canary/index.html")
+    for n in range(1, 6):
+        assert f"Phase {n}:" in canary
+    assert canary.count("Error rate below 2%: error rate < 2%") == 4
+    assert canary_html.count('type="checkbox"') > 40
+    assert '<pre class="mermaid"><code>flowchart LR' in canary_html
+    runbook = text_of(site / "runbooks/onesource/higherrorrate/index.html")
+    assert "kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0" in runbook
+    content = runbook[runbook.index("What fires") :]
+    assert 0 < content.index("Meaning") < content.index("Diagnosis") < content.index("Mitigation")
+
+
+def test_navigation_is_sectioned_and_leaves_out_individual_alerts(built: Path) -> None:
+    """A page carries the sections and services, never a list of every alert."""
+    html = (built / "site/runbooks/onesource/highlatency/index.html").read_text("utf-8")
+    nav = html.split("md-nav--primary", 1)[1].split("md-nav--secondary", 1)[0]
+    assert "higherrorrate" not in nav and "incidents/" not in nav
+    assert "Runbooks" in nav and "Checklists" in nav
+
+
+def test_invalid_definitions_fail_the_build_and_leave_the_site_alone(built: Path) -> None:
+    before = tree(built / "site")
+    path = built / "ops/onesource.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("severity: critical", "severity: critcal", 1))
+    try:
+        result = opsbook(built, "build")
+    finally:
+        path.write_text(text)
+    assert result.returncode == 1
+    assert "ops/onesource.yaml:" in result.stdout and "critcal" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert tree(built / "site") == before
+
+
+def test_a_failing_mkdocs_build_leaves_the_site_alone(built: Path) -> None:
+    before = tree(built / "site")
+    page = built / "docs/broken.md"
+    page.write_text("# Broken\n\n[nowhere](missing.md)\n")
+    try:
+        result = opsbook(built, "build")
+    finally:
+        page.unlink()
+    assert result.returncode == 1
+    assert "missing.md" in result.stderr
+    assert "the site was not built" in result.stderr and "Traceback" not in result.stderr
+    assert tree(built / "site") == before
+    assert not [p for p in built.iterdir() if p.name.startswith(".site-")]
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("1", "987"):
+        root = copy_example(tmp_path / seed)
+        result = opsbook(root, "build", seed=seed)
+        assert result.returncode == 0, result.stderr
+        trees.append(tree(root / "site"))
+    assert trees[0] == trees[1]
+
+
+def test_mkdocs_build_strict_with_the_plugin_does_the_same(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (root / "site/runbooks/onesource/higherrorrate/index.html").is_file()
+    assert run(["generate", "--check"], root).exit_code == 0
+    path = root / "ops/onesource.yaml"
+    path.write_text(path.read_text().replace("severity: critical", "severity: critcal", 1))
+    failed = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode == 1
+    assert "ops/onesource.yaml:" in failed.stderr and "unknown-reference" in failed.stderr
+    assert "opsbook: 1 error(s) in the definitions" in failed.stderr
+
+
+def test_plugin_options_are_type_checked(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("runbooks: runbooks", "runbooks: [a, b]"))
+    result = opsbook(root, "build")
+    assert result.returncode == 2
+    assert "opsbook plugin settings: `runbooks`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_output_folders_follow_the_plugin_settings(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace("runbooks: runbooks", "runbooks: oncall")
+    )
+    result = opsbook(root, "build")
+    assert result.returncode == 0, result.stderr
+    assert (root / "oncall/onesource/higherrorrate.md").is_file()
+    assert (root / "site/oncall/onesource/higherrorrate/index.html").is_file()
