@@ -45,7 +45,8 @@ def fence(value: Any, lang: str = "") -> str:
 
 
 def prose(value: Any) -> str:
-    """Markdown written by people, minus raw HTML, attribute lists and unsafe links."""
+    """Markdown written by people, minus raw HTML, attribute lists and unsafe links;
+    headings in it are demoted below the page's own."""
     out: list[str] = []
     fenced: str | None = None
     for line in _text(value).split("\n"):
@@ -58,7 +59,7 @@ def prose(value: Any) -> str:
             fenced = opener.group(1)
             out.append(line)
         else:
-            out.append(_prose_line(line))
+            out.append(_demote(_prose_line(line)))
     if fenced is not None:
         out.append(fenced)  # close a fence left open, so it cannot swallow the page
     return "\n".join(out).strip("\n")
@@ -114,6 +115,15 @@ _ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
+
+
+def _demote(line: str) -> str:
+    """A heading in prose becomes level 4 or lower, so it nests under the page's own."""
+    heading = re.match(r"( {0,3})(#{1,6})(\s)", line)
+    if heading is None:
+        return line
+    level = min(6, len(heading.group(2)) + 3)
+    return heading.group(1) + "#" * level + line[heading.end(2) :]
 
 
 def _prose_line(line: str) -> str:

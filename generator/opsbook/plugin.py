@@ -141,13 +141,18 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
 
 def _navigation(catalog: Any, layout: Any, files: Files, generated: set[str]) -> list[Any]:
     """A sectioned navigation that lists services and checklists but not every alert, so
-    each page carries a navigation whose size does not grow with the number of alerts."""
+    each page carries a navigation whose size does not grow with the number of alerts.
+
+    Themes print navigation titles as HTML, so titles from definitions are escaped here.
+    """
+    from html import escape
+
     nav: list[Any] = [{"Home": layout.home()}]
     nav.append(
         {
             "Runbooks": [
                 layout.runbooks_index(),
-                *({s.name: layout.service(s.id)} for s in catalog.services),
+                *({escape(s.name): layout.service(s.id)} for s in catalog.services),
             ]
         }
     )
@@ -157,8 +162,8 @@ def _navigation(catalog: Any, layout: Any, files: Files, generated: set[str]) ->
         {
             "Checklists": [
                 layout.checklists_index(),
-                *({r.name: layout.rollout(r.id)} for r in catalog.rollouts),
-                *({c.title: layout.checklist(c.id)} for c in catalog.checklists),
+                *({escape(r.name): layout.rollout(r.id)} for r in catalog.rollouts),
+                *({escape(c.title): layout.checklist(c.id)} for c in catalog.checklists),
             ]
         }
     )
