@@ -78,14 +78,17 @@ def broken_links(site: Path) -> list[str]:
             if parts.scheme or parts.netloc or href.startswith("/"):
                 continue
             if parts.path:
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(parts.path)))
+                target = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(name), unquote(parts.path))
+                )
                 if href.split("#")[0].endswith("/") or (site / target).is_dir():
                     target = posixpath.join(target, "index.html")
             else:
                 target = name
-            if not (site / target).is_file():
+            if not (site / target).is_file() or (
+                parts.fragment
+                and target.endswith(".html")
+                and unquote(parts.fragment) not in pages[target].ids
+            ):
                 broken.append(f"{name}: {href}")
-            elif parts.fragment and target.endswith(".html"):
-                if unquote(parts.fragment) not in pages[target].ids:
-                    broken.append(f"{name}: {href}")
     return broken

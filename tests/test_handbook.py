@@ -133,7 +133,9 @@ flags:
     )
     catalog = validate_paths([root / "ops"]).catalog
     assert catalog is not None
-    text = render_handbook(catalog, RenderOptions(root=root, today="2026-02-01"))["runbooks/flags.md"]
+    text = render_handbook(catalog, RenderOptions(root=root, today="2026-02-01"))[
+        "runbooks/flags.md"
+    ]
     assert text.index("### zz\\_kill") < text.index("### aa\\_old")
     assert "stop-it --now" in text
     assert "**Expired on 2026\\-01\\-31**" in text
@@ -268,9 +270,7 @@ def test_generation_is_byte_identical_whatever_the_hash_seed(tmp_path: Path) -> 
         shutil.rmtree(root / "runbooks")
         shutil.rmtree(root / "checklists")
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run(
-            [sys.executable, "-m", "opsbook", "generate"], cwd=root, env=env, check=True
-        )
+        subprocess.run([sys.executable, "-m", "opsbook", "generate"], cwd=root, env=env, check=True)
         outputs.append(
             {
                 p.relative_to(root).as_posix(): p.read_bytes()

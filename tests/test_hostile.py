@@ -18,9 +18,11 @@ from sitecheck import read, site_pages
 EVIL = (
     "a|b <script>alert('s')</script> <img src=x onerror=alert('i')> "
     "[click](javascript:alert('j')) [data](data:text/html;base64,PHNjcmlwdD4=) "
-    "<b style=\"color:red\">styled</b> {: onclick=\"alert('a')\" } <iframe src=//evil>"
+    '<b style="color:red">styled</b> {: onclick="alert(\'a\')" } <iframe src=//evil>'
 )
-PROSE = EVIL + "\n\n# Injected heading {: onclick=\"alert('h')\" }\n\n<div onmouseover=x>block</div>\n"
+PROSE = (
+    EVIL + "\n\n# Injected heading {: onclick=\"alert('h')\" }\n\n<div onmouseover=x>block</div>\n"
+)
 NAME = "# Heading? - list | pipe <script>alert('n')</script> {: onclick=x }"
 E, P, N = (json.dumps(text) for text in (EVIL, PROSE, NAME))  # JSON strings are YAML too
 
@@ -173,7 +175,9 @@ def test_hostile_text_is_shown_as_text(site: Path) -> None:
 def test_values_cannot_break_tables_or_start_headings(site: Path) -> None:
     html = (site / "runbooks/flags/index.html").read_text("utf-8")
     for table in re.findall(r"<table>(.*?)</table>", html, re.S):
-        widths = {len(re.findall(r"<t[dh]\b", row)) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)}
+        widths = {
+            len(re.findall(r"<t[dh]\b", row)) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        }
         assert len(widths) == 1, widths
     service = (site / "runbooks/shop/index.html").read_text("utf-8")
     h1 = re.findall(r"<h1\b[^>]*>(.*?)</h1>", service, re.S)

@@ -205,9 +205,7 @@ def test_plugin_options_are_type_checked(tmp_path: Path) -> None:
 def test_output_folders_follow_the_plugin_settings(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     config = root / "mkdocs.yml"
-    config.write_text(
-        config.read_text().replace("runbooks: runbooks", "runbooks: oncall")
-    )
+    config.write_text(config.read_text().replace("runbooks: runbooks", "runbooks: oncall"))
     result = opsbook(root, "build")
     assert result.returncode == 0, result.stderr
     assert (root / "oncall/onesource/higherrorrate.md").is_file()

@@ -185,7 +185,11 @@ def build(config: Path, today: str | None, site_dir: Path | None, verbose: bool)
 @cli.command()
 @_CONFIG_OPTION
 @click.option(
-    "-a", "--dev-addr", metavar="IP:PORT", default="127.0.0.1:8000", show_default=True,
+    "-a",
+    "--dev-addr",
+    metavar="IP:PORT",
+    default="127.0.0.1:8000",
+    show_default=True,
     help="Where to serve the preview.",
 )
 def serve(config: Path, dev_addr: str) -> None:

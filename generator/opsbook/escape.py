@@ -102,11 +102,54 @@ def clean_html(markup: str) -> str:
     )
 
 
-_TAGS = {
-    *"a abbr b blockquote br code dd del details div dl dt em h1 h2 h3 h4 h5 h6 hr i input "
-    "ins kbd label li mark ol p pre s small span strong sub summary sup table tbody td th "
-    "thead tr ul".split(),
-}
+_TAGS = set(
+    [
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
 _ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href", "name"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ class Handbook:
 
     root: Path
     definitions: str = defaults.DEFAULT_DEFINITIONS_DIR
-    layout: Layout = Layout()
+    layout: Layout = field(default_factory=Layout)
     templates: str = defaults.TEMPLATES_DIR
     source_url: str | None = None
     offline: bool = True

@@ -39,7 +39,7 @@ _EXTENSIONS: dict[str, dict[str, Any]] = {
 """Markdown extensions the generated pages rely on; added when a site lacks them."""
 
 
-class OpsbookConfig(base.Config):
+class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
     """The `opsbook` plugin's options (the CLI reads the same ones from mkdocs.yml)."""
 
     definitions = c.Type(str, default=defaults.DEFAULT_DEFINITIONS_DIR)
@@ -53,7 +53,7 @@ class OpsbookConfig(base.Config):
     today = c.Optional(c.Type(str))
 
 
-class OpsbookPlugin(BasePlugin[OpsbookConfig]):
+class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
     """Validates the definitions, writes the generated Markdown, and serves it to mkdocs."""
 
     def __init__(self) -> None:
@@ -65,7 +65,9 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
         from opsbook.settings import load_settings
 
         config_file = Path(config.config_file_path)
-        self.handbook = handbook_from_options(config_file.parent, dict(self.config), str(config_file))
+        self.handbook = handbook_from_options(
+            config_file.parent, dict(self.config), str(config_file)
+        )
         self.settings = load_settings(config_file, today=self.config.today)
         for name, options in _EXTENSIONS.items():
             if name not in config.markdown_extensions:
@@ -74,7 +76,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
         fences = config.mdx_configs.setdefault("pymdownx.superfences", {})
         custom = fences.setdefault("custom_fences", [])
         if not any(fence.get("name") == "mermaid" for fence in custom):
-            from pymdownx.superfences import fence_code_format
+            from pymdownx.superfences import fence_code_format  # type: ignore[import-untyped]
 
             custom.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
         if MERMAID not in [str(script) for script in config.extra_javascript]:
@@ -99,7 +101,9 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
         slugify = config.mdx_configs.get("toc", {}).get("slugify")
         pages = self.handbook.render(validation, self.settings, slugify)
         if self.config.write:
-            apply_plan(plan_pages(pages, self.handbook.root, self.handbook.layout), self.handbook.root)
+            apply_plan(
+                plan_pages(pages, self.handbook.root, self.handbook.layout), self.handbook.root
+            )
         self.generated = set()
         for page, text in pages.items():
             if page == self.handbook.layout.home() and files.get_file_from_path(page):
@@ -114,7 +118,9 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):
         mermaid = resources.files("opsbook") / "assets" / "mermaid.min.js"
         files.append(File.generated(config, MERMAID, abs_src_path=str(mermaid)))
         if config.nav is None:
-            config.nav = _navigation(validation.catalog, self.handbook.layout, files, self.generated)
+            config.nav = _navigation(
+                validation.catalog, self.handbook.layout, files, self.generated
+            )
         return files
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

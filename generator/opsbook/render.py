@@ -40,9 +40,9 @@ from opsbook.pages import Layout
 
 
 def _default_slugify(text: str, separator: str) -> str:
-    from markdown.extensions.toc import slugify
+    from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
 
-    return slugify(text, separator)
+    return str(slugify(text, separator))
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def build_site(config_file: Path, site_dir: Path | None = None, prepared: Any = 
         config = load_config(str(config_file), site_dir=str(staging))
         plugin = config.plugins.get("opsbook")
         if plugin is not None and prepared is not None:
-            plugin.prepared = prepared  # type: ignore[attr-defined]
+            plugin.prepared = prepared
         from mkdocs.commands.build import build
 
         build(config)
