@@ -52,3 +52,40 @@ def test_validate_hook_blocks_a_bad_commit_and_passes_a_good_one(tmp_path: Path)
     bad = pre_commit("try-repo", str(ROOT), "opsbook-validate", "--all-files", cwd=tmp_path)
     assert bad.returncode == 1
     assert "error [unknown-reference] team `wbe` is not defined; did you mean `web`?" in bad.stdout
+
+
+def test_generate_check_hook_fails_on_stale_markdown(tmp_path: Path) -> None:
+    """A definition changed without regenerating is caught before it is committed."""
+    from test_handbook import copy_example
+
+    copy_example(tmp_path)
+    git("init", "-q", cwd=tmp_path)
+    git("add", "-A", cwd=tmp_path)
+    git("commit", "-qm", "example", cwd=tmp_path)
+    hook = ("try-repo", str(ROOT), "opsbook-generate-check", "--all-files")
+    fresh = pre_commit(*hook, cwd=tmp_path)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    alerts = tmp_path / "ops" / "onesource.yaml"
+    alerts.write_text(alerts.read_text("utf-8").replace("Users see failed chats.", "Chats fail."))
+    stale = pre_commit(*hook, cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "runbooks/onesource/higherrorrate.md: stale" in stale.stdout
+
+
+def test_the_projects_own_hooks_pass_on_its_example(tmp_path: Path) -> None:
+    """Run on a copy: `pre-commit run` would stash a developer's unstaged edits."""
+    from test_handbook import copy_example
+
+    copy_example(tmp_path)
+    for name in (".pre-commit-config.yaml", "schemas", "generator/opsbook/schemas"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy2(source, tmp_path / name)
+    git("init", "-q", cwd=tmp_path)
+    git("add", "-A", cwd=tmp_path)
+    result = pre_commit("run", "--all-files", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for hook in ("opsbook validate", "opsbook generate --check", "opsbook schema --check"):
+        assert hook in result.stdout
