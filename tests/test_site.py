@@ -210,3 +210,22 @@ def test_output_folders_follow_the_plugin_settings(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (root / "oncall/onesource/higherrorrate.md").is_file()
     assert (root / "site/oncall/onesource/higherrorrate/index.html").is_file()
+
+
+def test_a_template_error_fails_mkdocs_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    (root / "templates/footer.md.j2").write_text("{{ nope }}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"],
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "footer.md.j2:1: 'nope' is undefined" in result.stderr
+    assert "Traceback" not in result.stderr
+    built = opsbook(root, "build")
+    assert built.returncode == 1
+    assert "the site was not built" in built.stderr and "'nope' is undefined" in built.stderr
+    assert not (root / "site").exists()

@@ -6,8 +6,10 @@ the same functions the CLI calls.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from opsbook import defaults
+from opsbook.diagnostics import OpsbookError
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -61,6 +64,14 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self.generated: set[str] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        with _as_plugin_error():
+            return self._configure(config)
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        with _as_plugin_error():
+            return self._add_pages(files, config)
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         from opsbook.handbook import handbook_from_options
         from opsbook.settings import load_settings
 
@@ -85,7 +96,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             config.theme["font"] = False  # web fonts would load from Google
         return config
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+    def _add_pages(self, files: Files, config: MkDocsConfig) -> Files:
         from opsbook.generate import apply_plan, plan_pages
         from opsbook.validate import validate_paths
 
@@ -143,6 +154,16 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             return
         if files.get_file_from_path(relative) is None:
             files.append(File.generated(config, relative, abs_src_path=os.path.abspath(path)))
+
+
+@contextlib.contextmanager
+def _as_plugin_error() -> Iterator[None]:
+    """opsbook's own errors (a template, a setting, a hand-written file in the way) as
+    mkdocs reports plugin errors: a message, no traceback."""
+    try:
+        yield
+    except OpsbookError as exc:
+        raise PluginError(f"opsbook: {exc}") from exc
 
 
 def _navigation(catalog: Any, layout: Any, files: Files, generated: set[str]) -> list[Any]:
