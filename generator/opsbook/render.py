@@ -203,8 +203,10 @@ def _page(layout: Layout, obj: object) -> str:
             return layout.rollout(obj.id)
         case Checklist():
             return layout.checklist(obj.id)
-        case Flag() | Severity() | Escalation() | Team():
-            return layout.policy() if not isinstance(obj, Flag) else layout.flags()
+        case Flag():
+            return layout.flags()
+        case Severity() | Escalation() | Team():
+            return layout.policy()
     raise TypeError(f"no page for {type(obj).__name__}")
 
 
