@@ -31,6 +31,13 @@ def opsbook(root: Path, *args: str, seed: str = "0") -> subprocess.CompletedProc
     )
 
 
+def mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run mkdocs itself (the plugin path) in `root`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args], cwd=root, env=ENV, capture_output=True, text=True
+    )
+
+
 def tree(folder: Path) -> dict[str, str]:
     """Every file under `folder` by relative path, with a digest of its bytes."""
     return {
@@ -168,25 +175,13 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
 
 def test_mkdocs_build_strict_with_the_plugin_does_the_same(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=root,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    result = mkdocs(root, "build", "--strict")
     assert result.returncode == 0, result.stderr
     assert (root / "site/runbooks/onesource/higherrorrate/index.html").is_file()
     assert run(["generate", "--check"], root).exit_code == 0
     path = root / "ops/onesource.yaml"
     path.write_text(path.read_text().replace("severity: critical", "severity: critcal", 1))
-    failed = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=root,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    failed = mkdocs(root, "build", "--strict")
     assert failed.returncode == 1
     assert "ops/onesource.yaml:" in failed.stderr and "unknown-reference" in failed.stderr
     assert "opsbook: 1 error(s) in the definitions" in failed.stderr
@@ -215,13 +210,7 @@ def test_output_folders_follow_the_plugin_settings(tmp_path: Path) -> None:
 def test_a_template_error_fails_mkdocs_with_a_message_not_a_traceback(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     (root / "templates/footer.md.j2").write_text("{{ nope }}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"],
-        cwd=root,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    result = mkdocs(root, "build")
     assert result.returncode == 1
     assert "footer.md.j2:1: 'nope' is undefined" in result.stderr
     assert "Traceback" not in result.stderr

@@ -110,6 +110,13 @@ def _print_problems(result: Validation) -> None:
     )
 
 
+def _require(config: Path, command: str) -> None:
+    if not config.is_file():
+        raise UsageError(
+            f"{config}: no such file; `opsbook {command}` needs the handbook's mkdocs.yml"
+        )
+
+
 def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Validation]:
     """Load the handbook's settings and validate its definitions; exit 1 on errors."""
     from opsbook.handbook import load_handbook
@@ -174,8 +181,7 @@ def build(config: Path, today: str | None, site_dir: Path | None, verbose: bool)
     """
     from opsbook.site import build_site, setup_logging
 
-    if not config.is_file():
-        raise UsageError(f"{config}: no such file; `opsbook build` needs the handbook's mkdocs.yml")
+    _require(config, "build")
     _, settings, result = _prepare(config, today)
     setup_logging(verbose)
     target = build_site(config, site_dir, (result, settings))
@@ -197,12 +203,11 @@ def serve(config: Path, dev_addr: str) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
-    from opsbook.site import setup_logging
+    from opsbook.site import quiet_material, setup_logging
 
-    if not config.is_file():
-        raise UsageError(f"{config}: no such file; `opsbook serve` needs the handbook's mkdocs.yml")
+    _require(config, "serve")
     setup_logging(True)
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    quiet_material()
     try:
         mkdocs_serve(config_file=str(config), dev_addr=dev_addr, livereload=True)
     except MkDocsException as exc:

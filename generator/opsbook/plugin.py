@@ -73,13 +73,16 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         from opsbook.handbook import handbook_from_options
-        from opsbook.settings import load_settings
+        from opsbook.settings import settings_from_options
 
         config_file = Path(config.config_file_path)
         self.handbook = handbook_from_options(
             config_file.parent, dict(self.config), str(config_file)
         )
-        self.settings = load_settings(config_file, today=self.config.today)
+        # mkdocs has read the options already; no second reading of mkdocs.yml.
+        self.settings = settings_from_options(
+            dict(self.config), str(config_file), today=self.config.today
+        )
         for name, options in _EXTENSIONS.items():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)

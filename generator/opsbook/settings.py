@@ -81,11 +81,18 @@ def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]
 
 def load_settings(config: Path, *, strict: bool = False, today: str | None = None) -> Settings:
     """Settings from `config` (a mkdocs.yml) and the command line."""
-    levels = rule_levels(plugin_config(config), str(config))
-    if today is not None:
-        try:
-            datetime.date.fromisoformat(today)
-        except ValueError as exc:
-            raise UsageError(f"--today {today!r} is not a date YYYY-MM-DD") from exc
-        return Settings(levels, strict, today)
-    return Settings(levels, strict)
+    return settings_from_options(plugin_config(config), str(config), strict=strict, today=today)
+
+
+def settings_from_options(
+    options: dict[str, Any], source: str, *, strict: bool = False, today: str | None = None
+) -> Settings:
+    """Settings from the `opsbook` plugin options already read from `source`."""
+    levels = rule_levels(options, source)
+    if today is None:
+        return Settings(levels, strict)
+    try:
+        datetime.date.fromisoformat(today)
+    except ValueError as exc:
+        raise UsageError(f"--today {today!r} is not a date YYYY-MM-DD") from exc
+    return Settings(levels, strict, today)

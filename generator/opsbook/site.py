@@ -29,7 +29,7 @@ def build_site(config_file: Path, site_dir: Path | None = None, prepared: Any = 
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    _quiet_material()
+    quiet_material()
     try:
         config = load_config(str(config_file))
     except MkDocsException as exc:
@@ -72,7 +72,7 @@ def _swap(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _quiet_material() -> None:
+def quiet_material() -> None:
     """Material prints an end-of-life banner on every build; the README says it once."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
