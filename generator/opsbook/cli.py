@@ -69,16 +69,21 @@ def validate(
     today: str | None,
     config: Path,
 ) -> None:
-    """Check definitions (default: the handbook's, ops/) and print every problem at once.
+    """Check definitions (default: the handbook's, ops/) and release records (default:
+    checklists/releases/), and print every problem at once.
 
+    Release state files given as PATHS are checked against the handbook's definitions.
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.
     """
     from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.settings import definitions_dir, load_settings
+    from opsbook.settings import definitions_dir, load_settings, releases_dir
     from opsbook.validate import validate_paths
 
     settings = load_settings(config, strict=strict, today=today)
-    result = validate_paths(paths or (definitions_dir(config),), settings)
+    releases = releases_dir(config)
+    inside = [p for p in paths if _is_within(p, releases)]
+    definitions = [p for p in paths if p not in inside] or [definitions_dir(config)]
+    result = validate_paths(definitions, settings, inside if paths else [releases])
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if output_format == "text":
@@ -94,6 +99,10 @@ def validate(
             handle.write(report_markdown(result))
     if result.errors:
         sys.exit(1)
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
 
 
 def _print_problems(result: Validation) -> None:
@@ -121,11 +130,10 @@ def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Valid
     """Load the handbook's settings and validate its definitions; exit 1 on errors."""
     from opsbook.handbook import load_handbook
     from opsbook.settings import load_settings
-    from opsbook.validate import validate_paths
 
     handbook = load_handbook(config)
     settings = load_settings(config, today=today)
-    result = validate_paths([handbook.definitions_path], settings)
+    result = handbook.validate(settings)
     _print_problems(result)
     if result.errors:
         sys.exit(1)
@@ -284,6 +292,15 @@ def new(
 
     target = scaffold(kind, definition_id, directory=directory, schema=schema_path, service=service)
     click.echo(f"wrote {target}")
+
+
+def _add_checklist_commands() -> None:
+    from opsbook.checklist_cli import checklist
+
+    cli.add_command(checklist)
+
+
+_add_checklist_commands()
 
 
 def main() -> None:

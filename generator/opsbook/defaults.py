@@ -16,6 +16,10 @@ RUNBOOKS_DIR = "runbooks"
 CHECKLISTS_DIR = "checklists"
 """Where generated deployment and readiness checklists are written."""
 
+RELEASES_DIR = "releases"
+"""Inside the checklists folder: one folder per rollout, one state file per release
+(`checklists/releases/<rollout>/<release>.yaml`), kept by `opsbook checklist`."""
+
 TEMPLATES_DIR = "templates"
 """A handbook's own templates; a file named like a built-in template replaces it."""
 

@@ -153,6 +153,8 @@ _TAGS = set(
 _ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href", "name"},
+    "div": {"data-checklist", "data-title", "data-sections", "data-releases"},
+    "span": {"data-check", "data-label", "data-optional"},
     "input": {"type", "checked", "disabled"},
     "ol": {"start"},
     "td": {"colspan", "rowspan"},

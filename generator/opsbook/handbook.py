@@ -38,6 +38,21 @@ class Handbook:
         except ValueError:  # another drive on Windows
             return str(path)
 
+    @property
+    def releases_path(self) -> str:
+        """The folder of release state files, as a path from the working directory."""
+        path = self.root / self.layout.releases
+        try:
+            return os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            return str(path)
+
+    def validate(self, settings: Settings) -> Validation:
+        """Validate the definitions and the release records."""
+        from opsbook.validate import validate_paths
+
+        return validate_paths([self.definitions_path], settings, [self.releases_path])
+
     def render(
         self,
         validation: Validation,
@@ -55,7 +70,7 @@ class Handbook:
             today=settings.today,
             **({"slugify": slugify} if slugify else {}),
         )
-        return render_handbook(validation.catalog, options)
+        return render_handbook(validation.catalog, options, validation.releases)
 
 
 def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> Handbook:

@@ -58,6 +58,14 @@ class Layout:
     def checklist(self, checklist: str) -> str:
         return f"{self.checklists}/{checklist.lower()}.md"
 
+    @property
+    def releases(self) -> str:
+        """The folder of release state files and of their rendered records."""
+        return f"{self.checklists}/{defaults.RELEASES_DIR}"
+
+    def release(self, checklist: str, version: str) -> str:
+        return f"{self.releases}/{checklist.lower()}/{version}.md"
+
 
 def url_of(page: str) -> str:
     """The directory URL mkdocs gives a Markdown page: `a/b.md` and `a/b/index.md` → `a/b/`."""

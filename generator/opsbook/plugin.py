@@ -30,6 +30,12 @@ log = logging.getLogger("mkdocs.plugins.opsbook")
 MERMAID = "assets/opsbook/mermaid.min.js"
 """Where the vendored Mermaid is published: the site loads nothing from the network."""
 
+CHECKLIST_JS = "assets/opsbook/checklist.js"
+CHECKLIST_CSS = "assets/opsbook/checklist.css"
+"""The script that keeps checklist ticks in the browser, and its styles."""
+
+_ASSETS = {MERMAID: "mermaid.min.js", CHECKLIST_JS: "checklist.js", CHECKLIST_CSS: "checklist.css"}
+
 _EXTENSIONS: dict[str, dict[str, Any]] = {
     "tables": {},
     "toc": {"permalink": True},
@@ -93,21 +99,23 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             from pymdownx.superfences import fence_code_format  # type: ignore[import-untyped]
 
             custom.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
-        if MERMAID not in [str(script) for script in config.extra_javascript]:
-            config.extra_javascript.append(MERMAID)
+        for script in (MERMAID, CHECKLIST_JS):
+            if script not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(script)
+        if CHECKLIST_CSS not in config.extra_css:
+            config.extra_css.append(CHECKLIST_CSS)
         if self.handbook.offline and config.theme.name == "material":
             config.theme["font"] = False  # web fonts would load from Google
         return config
 
     def _add_pages(self, files: Files, config: MkDocsConfig) -> Files:
         from opsbook.generate import apply_plan, plan_pages
-        from opsbook.validate import validate_paths
 
         if self.prepared is not None:
             validation, self.settings = self.prepared
             self.prepared = None
         else:
-            validation = validate_paths([self.handbook.definitions_path], self.settings)
+            validation = self.handbook.validate(self.settings)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
         if validation.errors:
@@ -129,8 +137,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             self.generated.add(page)
         for source in validation.files:
             self._add_static(files, config, Path(source.path))
-        mermaid = resources.files("opsbook") / "assets" / "mermaid.min.js"
-        files.append(File.generated(config, MERMAID, abs_src_path=str(mermaid)))
+        for release in validation.releases:
+            self._add_static(files, config, Path(release.source.path))
+        for published, name in _ASSETS.items():
+            asset = resources.files("opsbook") / "assets" / name
+            files.append(File.generated(config, published, abs_src_path=str(asset)))
         if config.nav is None:
             config.nav = _navigation(
                 validation.catalog, self.handbook.layout, files, self.generated

@@ -9,11 +9,12 @@ and line.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import posixpath
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import jinja2
 
 from opsbook import defaults, escape
+from opsbook.checks import Check, check_sections
 from opsbook.diagnostics import OpsbookError
 from opsbook.model import (
     Alert,
@@ -37,6 +39,7 @@ from opsbook.model import (
     Team,
 )
 from opsbook.pages import Layout
+from opsbook.releases import Release
 
 
 def _default_slugify(text: str, separator: str) -> str:
@@ -67,8 +70,14 @@ class TemplateProblem(OpsbookError):
     """A template could not be read or rendered; the message names the file and line."""
 
 
-def render_handbook(catalog: Catalog, options: RenderOptions | None = None) -> dict[str, str]:
-    """Every page of the handbook: page path (relative to the root) → Markdown."""
+def render_handbook(
+    catalog: Catalog, options: RenderOptions | None = None, releases: Sequence[Release] = ()
+) -> dict[str, str]:
+    """Every page of the handbook: page path (relative to the root) → Markdown.
+
+    `releases` are the checked release records; each gets a page, and the page of its
+    rollout or checklist lists them.
+    """
     options = options or RenderOptions()
     env = _environment(options)
     layout = options.layout
@@ -82,8 +91,15 @@ def render_handbook(catalog: Catalog, options: RenderOptions | None = None) -> d
     jobs += [(layout.service(s.id), "service.md.j2", {"service": s}) for s in catalog.services]
     jobs += [(_page(layout, a), "alert.md.j2", {"alert": a}) for a in catalog.alerts]
     jobs += [(_page(layout, i), "incident.md.j2", {"incident": i}) for i in catalog.incidents]
-    jobs += [(_page(layout, r), "rollout.md.j2", {"rollout": r}) for r in catalog.rollouts]
-    jobs += [(_page(layout, c), "checklist.md.j2", {"checklist": c}) for c in catalog.checklists]
+    jobs += [
+        (_page(layout, r), "rollout.md.j2", {"rollout": r, "releases": _of(releases, r)})
+        for r in catalog.rollouts
+    ]
+    jobs += [
+        (_page(layout, c), "checklist.md.j2", {"checklist": c, "releases": _of(releases, c)})
+        for c in catalog.checklists
+    ]
+    jobs += [(_page(layout, r), "release.md.j2", {"release": r}) for r in releases]
     pages: dict[str, str] = {}
     for page, template_name, values in jobs:
         template = _template(env, template_name)
@@ -96,6 +112,10 @@ def render_handbook(catalog: Catalog, options: RenderOptions | None = None) -> d
         }
         pages[page] = _render(template, context)
     return pages
+
+
+def _of(releases: Sequence[Release], definition: Rollout | Checklist) -> list[Release]:
+    return [r for r in releases if r.definition is definition]
 
 
 def _environment(options: RenderOptions) -> jinja2.Environment:
@@ -128,8 +148,44 @@ def _environment(options: RenderOptions) -> jinja2.Environment:
         weblink=_weblink,
         anchor=lambda text: options.slugify(str(text), "-"),
         GENERATED=defaults.GENERATED_MARKER,
+        checks=check_sections,
+        tick=_tick,
+        checklist_bar=_checklist_bar,
+        zip=zip,
     )
     return env
+
+
+def _attribute(value: str) -> str:
+    """An HTML attribute value that Markdown leaves alone: HTML's special characters and
+    every character an inline Markdown syntax (core or extension) starts with, as numeric
+    character references."""
+    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in value)
+
+
+_ACTIVE = frozenset("&<>\"'`\\[]()*_~^{}!=+:|#@$")
+
+
+def _tick(check: Check) -> str:
+    """The invisible marker in front of a checklist item: its id and label, which the
+    site's checklist script reads to keep the item's tick and to copy the list."""
+    optional = "" if check.required else " data-optional"
+    return (
+        f'<span class="opsbook-check" data-check="{_attribute(check.key)}" '
+        f'data-label="{_attribute(check.label)}"{optional}></span>'
+    )
+
+
+def _checklist_bar(definition: Rollout | Checklist, title: str, releases: list[Release]) -> str:
+    """The place where the site's checklist script puts its tool bar (release, progress,
+    reset, copy as Markdown); empty, and so invisible, on the forge."""
+    names = " ".join(r.version for r in releases)
+    sections = json.dumps([[s.id, s.title] for s in check_sections(definition)])
+    return (
+        f'<div class="opsbook-checklist" data-checklist="{_attribute(definition.id)}" '
+        f'data-title="{_attribute(title)}" data-sections="{_attribute(sections)}" '
+        f'data-releases="{_attribute(names)}"></div>'
+    )
 
 
 def _weblink(link: Link) -> str:
@@ -203,6 +259,8 @@ def _page(layout: Layout, obj: object) -> str:
             return layout.rollout(obj.id)
         case Checklist():
             return layout.checklist(obj.id)
+        case Release():
+            return layout.release(obj.definition.id, obj.version)
         case Flag():
             return layout.flags()
         case Severity() | Escalation() | Team():

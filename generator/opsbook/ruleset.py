@@ -67,5 +67,14 @@ _QUALITY = (
     Rule("unused-flag", "quality", W, "A flag nothing refers to, and that is no kill switch, may be dead.", True),
 )  # fmt: skip
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY)}
+_RELEASES = (
+    Rule("release-checklist", "releases", E, "A release record of a rollout or checklist that does not exist tracks nothing."),
+    Rule("release-item", "releases", E, "A tick of an unknown or removed item would count towards nothing, silently."),
+    Rule("release-waiver", "releases", E, "A waived item without a reason is an unexplained skip in the release record."),
+    Rule("release-file", "releases", E, "A record is found by its path: rollout folder and release file name must match."),
+)  # fmt: skip
+
+RULES: dict[str, Rule] = {
+    rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES)
+}
 """Every rule by id, in the order `opsbook rules` lists them."""

@@ -73,6 +73,24 @@ def check_document(source: SourceFile) -> tuple[list[Diagnostic], set[tuple[str,
     return found, invalid
 
 
+@cache
+def release_validator() -> Draft202012Validator:
+    """The validator of release state files (`checklists/releases/<rollout>/<release>.yaml`)."""
+    folder = resources.files("opsbook") / "schemas"
+    schema = json.loads((folder / "release.json").read_text("utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def check_release_document(source: SourceFile) -> list[Diagnostic]:
+    """Every schema problem of one release state file, each at its position."""
+    found: list[Diagnostic] = []
+    for error in release_validator().iter_errors(source.data):
+        for leaf in _leaves(error):
+            found.extend(_describe(source, leaf))
+    return found
+
+
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     """The errors worth showing: for `oneOf`/`anyOf`, those of the branch the value meant."""
     if error.validator not in ("oneOf", "anyOf") or not error.context:

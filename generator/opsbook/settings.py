@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from opsbook.defaults import DEFAULT_DEFINITIONS_DIR
+from opsbook.defaults import CHECKLISTS_DIR, DEFAULT_DEFINITIONS_DIR, RELEASES_DIR
 from opsbook.diagnostics import Level, UsageError
 from opsbook.ruleset import RULES
 
@@ -60,6 +60,18 @@ def definitions_dir(config: Path) -> str:
     if not config.is_file():
         return folder
     return os.path.relpath(config.resolve().parent / folder)
+
+
+def releases_dir(config: Path) -> str:
+    """The release state files' folder of a handbook (`checklists/releases` by default), as
+    a path from the working directory."""
+    folder = plugin_config(config).get("checklists", CHECKLISTS_DIR)
+    if not isinstance(folder, str):
+        raise UsageError(f"{config}: opsbook `checklists` must be a folder name")
+    path = f"{folder.strip('/')}/{RELEASES_DIR}"
+    if not config.is_file():
+        return path
+    return os.path.relpath(config.resolve().parent / path)
 
 
 def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]:

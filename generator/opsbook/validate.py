@@ -12,6 +12,7 @@ from opsbook.loader import SourceFile, load_paths
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
 from opsbook.quality import check_quality
+from opsbook.releases import Release, check_release_files
 from opsbook.rules import build_index, check_files, without
 from opsbook.schema import check_document
 from opsbook.settings import Settings
@@ -24,6 +25,7 @@ class Validation:
     files: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     catalog: Catalog | None
+    releases: tuple[Release, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -35,9 +37,12 @@ class Validation:
 
 
 def validate_paths(
-    paths: Sequence[str | os.PathLike[str]], settings: Settings | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Settings | None = None,
+    releases: Sequence[str | os.PathLike[str]] = (),
 ) -> Validation:
-    """Validate every definitions file under `paths`, reporting all problems at once."""
+    """Validate every definitions file under `paths`, and every release state file under
+    `releases` against those definitions, reporting all problems at once."""
     settings = settings or Settings()
     loaded = load_paths(paths)
     found = list(loaded.diagnostics)
@@ -53,10 +58,14 @@ def validate_paths(
     checkable = [without(f, invalid.get(f.path, set())) for f in loaded.files]
     found.extend(check_files(checkable, index))
     found.extend(check_quality(checkable, index, settings.today))
-    diagnostics = tuple(sort_diagnostics(_apply(found, settings)))
-    valid = not any(d.level is Level.ERROR for d in diagnostics)
+    valid = not any(d.level is Level.ERROR for d in _apply(found, settings))
     catalog = build_catalog(loaded.files) if valid else None
-    return Validation(tuple(loaded.files), diagnostics, catalog)
+    release_problems, records = check_release_files(releases, catalog)
+    found.extend(release_problems)
+    diagnostics = tuple(sort_diagnostics(_apply(found, settings)))
+    if any(d.level is Level.ERROR for d in diagnostics):
+        catalog = None
+    return Validation(tuple(loaded.files), diagnostics, catalog, tuple(records))
 
 
 def _apply(found: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
