@@ -1,6 +1,7 @@
 """Golden files: diagnostics for invalid definitions, and the example's Markdown.
 
-Each folder under `corpus/invalid/` is one case; its `expected.txt` lists every diagnostic
+Each folder under `corpus/invalid/` is one case (definitions, and release state files in
+its `releases/`); its `expected.txt` lists every diagnostic
 as `file:line:col: rule`. Cases are validated together with the valid `corpus/base/`, so
 they can refer to its team, service, severities, flags and alerts.
 
@@ -29,26 +30,35 @@ def example_pages() -> dict[str, str]:
     """Every page of the example handbook, rendered now."""
     from opsbook.handbook import load_handbook
     from opsbook.settings import load_settings
-    from opsbook.validate import validate_paths
 
     before = Path.cwd()
     os.chdir(ROOT)
     try:
         config = Path("mkdocs.yml")
         handbook, settings = load_handbook(config), load_settings(config)
-        return handbook.render(validate_paths([handbook.definitions_path], settings), settings)
+        return handbook.render(handbook.validate(settings), settings)
     finally:
         os.chdir(before)
 
 
 def case_lines(case: Path) -> list[str]:
-    """What validating `case` (with the base) reports, as `file:line:col: rule` lines."""
+    """What validating `case` (with the base) reports, as `file:line:col: rule` lines.
+
+    A case's `releases/` folder holds release state files, checked against the rest.
+    """
     from opsbook.validate import validate_paths
 
     before = Path.cwd()
     os.chdir(case)
     try:
-        result = validate_paths([".", os.path.relpath(BASE, case)])
+        definitions = [
+            p.name
+            for p in sorted(Path(".").iterdir())
+            if p.name != "releases" and (p.is_dir() or p.suffix in (".yaml", ".yml"))
+        ]
+        definitions.append(os.path.relpath(BASE, case))
+        releases = ["releases"] if Path("releases").is_dir() else []
+        result = validate_paths(definitions, releases=releases)
     finally:
         os.chdir(before)
     return [f"{d.path}:{d.line}:{d.col}: {d.rule}" for d in result.diagnostics]

@@ -53,6 +53,7 @@ def test_example_has_a_page_for_every_definition_at_its_documented_place() -> No
     expected |= {f"runbooks/{i.service.id}/incidents/{i.id}.md" for i in catalog.incidents}
     expected |= {f"checklists/{r.id}.md" for r in catalog.rollouts}
     expected |= {f"checklists/{c.id}.md" for c in catalog.checklists}
+    expected |= {"checklists/releases/concierge-canary/2.4.0.md"}  # the recorded release
     assert set(pages) == expected
     assert url_of("runbooks/onesource/higherrorrate.md") == "runbooks/onesource/higherrorrate/"
 

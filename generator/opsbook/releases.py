@@ -27,7 +27,7 @@ from opsbook.checks import CheckSection, check_sections, checks_by_key, one_line
 from opsbook.diagnostics import Diagnostic, OpsbookError, UsageError
 from opsbook.loader import SourceFile, display_path, load_paths
 from opsbook.model import Catalog, Checklist, Link, Rollout, Source
-from opsbook.nodes import Mark
+from opsbook.nodes import Mark, YMap
 from opsbook.ruleset import RULES
 from opsbook.schema import check_release_document
 
@@ -152,49 +152,56 @@ def check_release_files(
     releases = []
     for source in loaded.files:
         problems = check_release_document(source)
+        if catalog is not None:
+            release, more = _read_release(source, catalog)
+            problems += more
+            if release is not None and not problems:
+                releases.append(release)
         found += problems
-        if problems or catalog is None:
-            continue
-        release, more = _read_release(source, catalog)
-        found += more
-        if release is not None and not more:
-            releases.append(release)
     releases.sort(key=lambda r: (r.definition.id.lower(), r.started, r.version))
     return found, releases
 
 
 def _read_release(source: SourceFile, catalog: Catalog) -> tuple[Release | None, list[Diagnostic]]:
+    """The record in `source` checked against its checklist. Walks defensively, since a
+    file with schema errors is checked too: every problem is reported at once."""
     data = source.data
     found: list[Diagnostic] = []
 
     def problem(rule: str, mark: Mark, message: str) -> None:
         found.append(Diagnostic(source.path, *mark, RULES[rule].level, rule, message))
 
+    if not isinstance(data.get("rollout"), str):
+        return None, found
     try:
         definition = find_definition(catalog, data["rollout"])
     except UsageError as exc:
         problem("release-checklist", data.value_marks["rollout"], str(exc))
         return None, found
     path = Path(source.path)
-    if path.stem != data["release"] or path.parent.name != definition.id.lower():
-        expected = f"{definition.id.lower()}/{data['release']}.yaml"
+    version = str(data.get("release"))
+    if path.stem != version or path.parent.name != definition.id.lower():
+        expected = f"{definition.id.lower()}/{version}.yaml"
         problem(
             "release-file",
             data.mark,
-            f"this file records release `{data['release']}` of `{definition.id}`, so it must "
+            f"this file records release `{version}` of `{definition.id}`, so it must "
             f"be named `{expected}` in the releases folder",
         )
     known = checks_by_key(definition)
     ticks: dict[str, Tick] = {}
-    for key, entry in (data.get("ticks") or {}).items():
+    entries = data.get("ticks")
+    for key, entry in (entries or {}).items() if isinstance(entries, YMap) else ():
         if key not in known:
             close = difflib.get_close_matches(key, known, 1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             problem(
                 "release-item",
-                data["ticks"].key_marks[key],
+                entries.key_marks[key],
                 f"`{definition.id}` has no item `{key}` (it was renamed or removed){hint}",
             )
+            continue
+        if not isinstance(entry, YMap):
             continue
         waived = entry.get("waived")
         if "waived" in entry and (not isinstance(waived, str) or not waived.strip()):
@@ -204,12 +211,12 @@ def _read_release(source: SourceFile, catalog: Catalog) -> tuple[Release | None,
                 f"the waiver of `{key}` needs a reason: `waived: <why it can be skipped>`",
             )
             continue
-        ticks[key] = Tick(key, entry["by"], entry["at"], entry.get("evidence"), waived)
+        ticks[key] = Tick(key, entry.get("by"), entry.get("at"), entry.get("evidence"), waived)
     release = Release(
         definition,
-        data["release"],
+        version,
         Source(source.path, data.mark[0]),
-        data["started"],
+        data.get("started"),
         data.get("started_by"),
         ticks,
     )

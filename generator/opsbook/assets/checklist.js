@@ -211,11 +211,14 @@
     load();
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(setup); // material's instant navigation swaps pages in place
-  } else if (document.readyState === "loading") {
+  // Set up now (or once the page is parsed), and again whenever material's instant
+  // navigation swaps a new page in; setting up a page twice does nothing.
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setup);
   } else {
     setup();
+  }
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(setup);
   }
 })();

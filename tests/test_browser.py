@@ -1,0 +1,315 @@
+"""Checklist pages in a real browser: Debian's Chromium driven by Playwright, against the
+built example site, over HTTP and from file://, with every network request refused."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsbook.checks import check_sections, task_list
+from opsbook.validate import validate_paths
+from test_handbook import copy_example
+from test_site import opsbook
+
+playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+
+CANARY = "checklists/concierge-canary/"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium() -> str:
+    """The system Chromium (Playwright's own download does not work here)."""
+    path = os.environ.get("OPSBOOK_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail("Chromium is not installed: run tests/install-chromium (Debian's package)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The example handbook built once and served over HTTP on a free local port.
+
+    Material's instant navigation only works when `site_url` is where the site is
+    served, so the copy's mkdocs.yml gets the server's address before the build.
+    """
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    root = copy_example(tmp_path_factory.mktemp("browser"))
+    handler = functools.partial(Quiet, directory=str(root / "site"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {url}\n" + config.read_text("utf-8"), "utf-8")
+    result = opsbook(root, "build")
+    assert result.returncode == 0, result.stderr
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def root(served: tuple[Path, str]) -> Path:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[Path, str]) -> str:
+    return served[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh browser profile (empty storage) that refuses every non-local request."""
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
+    outside: list[str] = []
+
+    def refuse(route: Any) -> None:
+        url = route.request.url
+        if url.startswith((server, "file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", refuse)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert outside == [], "the site tried to reach the network"
+    assert errors == [], "script errors on the page"
+
+
+class item:  # noqa: N801 - reads as `item(page, key).click()`
+    """The checkbox of the item with id `key`, clicked where a reader clicks it: Material
+    draws it as a pseudo-element of `.task-list-indicator`, so the mouse goes to its
+    drawn box (a real hit test, not a synthetic event)."""
+
+    def __init__(self, page: Any, key: str) -> None:
+        self.page = page
+        self.key = key
+
+    def click(self) -> None:
+        box = self.page.evaluate(
+            """key => {
+                const li = [...document.querySelectorAll('span.opsbook-check')]
+                    .find(m => m.dataset.check === key).closest('li');
+                const indicator = li.querySelector('.task-list-indicator');
+                indicator.scrollIntoView({block: 'center'});
+                const drawn = getComputedStyle(indicator, '::before');
+                const at = indicator.getBoundingClientRect();
+                return {x: at.left + parseFloat(drawn.left) + parseFloat(drawn.width) / 2,
+                        y: at.top + parseFloat(drawn.top) + parseFloat(drawn.height) / 2};
+            }""",
+            self.key,
+        )
+        self.page.mouse.click(box["x"], box["y"])
+
+
+def ticked(page: Any) -> list[str]:
+    """Ids of the ticked items, in page order."""
+    return list(
+        page.eval_on_selector_all(
+            "span.opsbook-check",
+            "marks => marks.filter(m => m.closest('li').querySelector('input').checked)"
+            ".map(m => m.dataset.check)",
+        )
+    )
+
+
+def canary() -> Any:
+    catalog = validate_paths(["ops"]).catalog if Path("ops").is_dir() else None
+    if catalog is None:
+        from conftest import ROOT
+
+        catalog = validate_paths([ROOT / "ops"]).catalog
+    assert catalog is not None
+    return next(r for r in catalog.rollouts if r.id == "concierge-canary")
+
+
+PICK = [
+    "prerequisites/staging-environment-provisioned",
+    "prerequisites/stakeholder-approval",
+    "phase-0/gate-error-rate-below-2",
+]
+
+
+def test_items_are_clickable_and_ticks_survive_a_reload(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    assert page.locator("span.opsbook-check").count() == len(
+        [c for s in check_sections(canary()) for c in s.checks]
+    )
+    assert page.locator("li.task-list-item input[disabled]").count() == 0
+    for key in PICK:
+        item(page, key).click()
+    assert ticked(page) == PICK
+    page.reload()
+    assert ticked(page) == PICK
+
+
+def test_ticks_survive_instant_navigation(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    item(page, PICK[0]).click()
+    page.evaluate("window.stillTheSameDocument = true")
+    page.locator("nav.md-nav a", has_text="Flags").first.click()
+    page.wait_for_url("**/runbooks/flags/")
+    page.locator("nav.md-nav a", has_text="Aurora Concierge canary rollout").first.click()
+    page.wait_for_url("**/" + CANARY)
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached")
+    # Material swapped the page in place: the script ran again without a full load.
+    assert page.evaluate("window.stillTheSameDocument === true")
+    assert ticked(page) == [PICK[0]]
+
+
+def test_progress_counts_each_section_and_the_whole_checklist(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    sections = check_sections(canary())
+    total = sum(len(s.checks) for s in sections)
+    required = sum(c.required for s in sections for c in s.checks)
+    for key in PICK:
+        item(page, key).click()
+    bar = page.locator(".opsbook-total").inner_text()
+    assert bar == f"3 of {total} done, {required - 3} required open"
+    badges = dict(
+        page.eval_on_selector_all(
+            ".opsbook-progress", "bs => bs.map(b => [b.dataset.section, b.textContent])"
+        )
+    )
+    prerequisites = len(sections[0].checks)
+    phase0 = next(s for s in sections if s.id == "phase-0")
+    assert badges["prerequisites"] == f"2/{prerequisites}"
+    assert badges["phase-0"] == f"1/{len(phase0.checks)}"
+    assert badges["launch-day"] == f"0/{len(sections[1].checks)}"
+    assert len(badges) == len(sections)
+
+
+def test_ticks_are_kept_per_release(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    release = page.locator("input.opsbook-release")
+    release.fill("2.4.0")
+    release.press("Enter")
+    release.dispatch_event("change")
+    item(page, PICK[0]).click()
+    release.fill("2.5.0")
+    release.dispatch_event("change")
+    assert ticked(page) == []
+    item(page, PICK[1]).click()
+    page.reload()
+    assert page.locator("input.opsbook-release").input_value() == "2.5.0"
+    assert ticked(page) == [PICK[1]]
+    page.locator("input.opsbook-release").fill("2.4.0")
+    page.locator("input.opsbook-release").dispatch_event("change")
+    assert ticked(page) == [PICK[0]]
+    known = page.eval_on_selector_all("datalist option", "os => os.map(o => o.value)")
+    assert known == ["2.4.0"]  # the release recorded in checklists/releases/
+
+
+def test_copy_as_markdown_puts_the_exact_task_list_on_the_clipboard(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    page.locator("input.opsbook-release").fill("2.4.0")
+    page.locator("input.opsbook-release").dispatch_event("change")
+    for key in PICK:
+        item(page, key).click()
+    page.locator("button.opsbook-copy").click()
+    page.wait_for_function("document.querySelector('.opsbook-note').textContent !== ''")
+    assert page.locator(".opsbook-note").inner_text() == "Copied."
+    copied = page.evaluate("navigator.clipboard.readText()")
+    rollout = canary()
+    expected = task_list(rollout.name, check_sections(rollout), set(PICK), "2.4.0")
+    assert copied == expected
+    assert "- [x] Staging environment provisioned\n" in copied
+    assert "### Phase 1: Internal team only\n\n- [ ] Set NEXT_PUBLIC_CONCIERGE" in copied
+
+
+def test_reset_clears_the_ticks_of_the_release(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    for key in PICK:
+        item(page, key).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("button.opsbook-reset").click()
+    assert ticked(page) == []
+    page.reload()
+    assert ticked(page) == []
+
+
+def test_ticks_work_from_a_file_url(browser: Any, root: Path) -> None:
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file://")
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    tab = context.new_page()
+    url = (root / "site" / CANARY / "index.html").as_uri()
+    tab.goto(url)
+    for key in PICK:
+        item(tab, key).click()
+    tab.reload()
+    assert ticked(tab) == PICK
+    assert tab.locator(".opsbook-total").inner_text().startswith("3 of ")
+    context.close()
+    assert outside == []
+
+
+def test_readiness_checklists_tick_too(page: Any, server: str) -> None:
+    page.goto(server + "checklists/concierge-readiness/")
+    done = ticked(page)  # items the definitions mark as done start ticked
+    assert done
+    first = next(
+        key
+        for key in page.eval_on_selector_all(
+            "span.opsbook-check", "ms => ms.map(m => m.dataset.check)"
+        )
+        if key not in done
+    )
+    item(page, first).click()
+    item(page, done[0]).click()
+    page.reload()
+    assert set(ticked(page)) == set(done) - {done[0]} | {first}
+
+
+def test_release_record_page_shows_who_ticked_what(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    link = page.locator("article a", has_text="2.4.0")
+    assert link.get_attribute("href").endswith("checklists/releases/concierge-canary/2.4.0/")
+    page.goto(server + "checklists/releases/concierge-canary/2.4.0/")
+    text = page.locator("article").inner_text()
+    assert "Started\t2026-11-16 09:00 UTC by Dana (release manager)" in text
+    assert "Waived: Internal-only phase first" in text
+    evidence = page.locator("a", has_text="evidence").first.get_attribute("href")
+    assert evidence == "https://github.com/aurora/concierge/pull/412"
