@@ -111,7 +111,7 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     assert errors == [], "script errors on the page"
 
 
-class item:  # noqa: N801 - reads as `item(page, key).click()`
+class item:
     """The checkbox of the item with id `key`, clicked where a reader clicks it: Material
     draws it as a pseudo-element of `.task-list-indicator`, so the mouse goes to its
     drawn box (a real hit test, not a synthetic event)."""

@@ -69,7 +69,10 @@ def test_tick_records_who_when_and_evidence(root: Path) -> None:
          "--evidence", "https://ci.example/run/7"],
         root,
     )  # fmt: skip
-    assert (result.exit_code, result.stdout) == (0, f"ticked {ITEM}: Staging environment provisioned\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"ticked {ITEM}: Staging environment provisioned\n",
+    )
     lines = record(root).split(f"  {ITEM}:\n", 1)[1].splitlines()
     assert lines[0] == "    by: dana"
     assert lines[1].startswith("    at: '20") and lines[1].endswith("Z'")
@@ -182,10 +185,24 @@ def test_concurrent_ticks_are_all_kept(root: Path) -> None:
     items = keys(root)[:8]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "opsbook", "checklist", "tick", "concierge-canary", "3.0.0",
-             key, "--by", f"person{n}"],
-            cwd=root, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "opsbook",
+                "checklist",
+                "tick",
+                "concierge-canary",
+                "3.0.0",
+                key,
+                "--by",
+                f"person{n}",
+            ],
+            cwd=root,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n, key in enumerate(items)
     ]
     for process in processes:

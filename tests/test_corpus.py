@@ -56,3 +56,21 @@ def test_valid_corpus_passes_every_rule() -> None:
     """The passing side of each quality rule gives no diagnostic at all."""
     result = validate_paths([BASE, BASE.parent / "valid"])
     assert [d.format() for d in result.diagnostics] == []
+
+
+def test_fast_validator_agrees_with_jsonschema_on_every_document() -> None:
+    """The compiled validator only decides whether jsonschema's positioned errors are
+    needed: on every corpus and example document both must agree on validity."""
+    from opsbook.loader import load_paths
+    from opsbook.schema import fast_validator, validator
+
+    fast = fast_validator()
+    assert fast is not None
+    files = load_paths([BASE.parent, ROOT / "ops"]).files
+    assert len(files) > 40
+    valid = 0
+    for source in files:
+        expected = next(validator().iter_errors(source.data), None) is None
+        assert fast.is_valid(source.data) == expected, source.path
+        valid += expected
+    assert 0 < valid < len(files)

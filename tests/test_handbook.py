@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,7 +98,8 @@ def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() 
     page = example_pages()["checklists/concierge-canary.md"]
     phases = [line for line in page.splitlines() if line.startswith("## Phase ")]
     assert len(phases) == 5
-    assert page.count("-   [ ] Error rate below 2%: `error rate < 2%`") == 4
+    gate = re.compile(r"-   \[ \] <span [^>]*></span>Error rate below 2%: `error rate < 2%`")
+    assert len(gate.findall(page)) == 4
     assert "```mermaid\nflowchart LR\n" in page
     assert page.count("  P") >= 5 + 4  # five phase nodes, four transitions
     assert "## Rollback" in page and "Roll back when any of these happens" in page
@@ -235,7 +237,7 @@ def test_generate_rewrites_changed_pages_removes_stale_ones_and_spares_hand_writ
     mtime = untouched.stat().st_mtime_ns
     result = run(["generate"], root)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "generated 0 page(s), removed 1, 49 unchanged\n"
+    assert result.stdout == "generated 0 page(s), removed 1, 50 unchanged\n"
     assert notes.read_text() == "# Our notes\n"
     assert not stale.parent.exists()
     assert untouched.stat().st_mtime_ns == mtime

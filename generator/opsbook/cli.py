@@ -83,7 +83,7 @@ def validate(
     releases = releases_dir(config)
     inside = [p for p in paths if _is_within(p, releases)]
     definitions = [p for p in paths if p not in inside] or [definitions_dir(config)]
-    result = validate_paths(definitions, settings, inside if paths else [releases])
+    result = validate_paths(definitions, settings, inside if paths else [releases], model=False)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if output_format == "text":

@@ -88,8 +88,9 @@ class Release:
     @property
     def title(self) -> str:
         """The checklist's title: the rollout's name or the readiness checklist's title."""
-        name = self.definition.name if isinstance(self.definition, Rollout) else None
-        return name or getattr(self.definition, "title", self.definition.id)
+        if isinstance(self.definition, Rollout):
+            return self.definition.name
+        return self.definition.title
 
     @property
     def started_when(self) -> str:
@@ -127,7 +128,8 @@ def release_file(folder: Path, definition_id: str, version: str) -> Path:
 
 def find_definition(catalog: Catalog, definition_id: str) -> Rollout | Checklist:
     """The rollout or readiness checklist with this id, or a usage error naming the ids."""
-    known = {d.id.lower(): d for d in (*catalog.rollouts, *catalog.checklists)}
+    known: dict[str, Rollout | Checklist] = {d.id.lower(): d for d in catalog.rollouts}
+    known.update({d.id.lower(): d for d in catalog.checklists})
     found = known.get(definition_id.lower())
     if found is None:
         close = difflib.get_close_matches(definition_id.lower(), known, 1)
@@ -191,7 +193,9 @@ def _read_release(source: SourceFile, catalog: Catalog) -> tuple[Release | None,
     known = checks_by_key(definition)
     ticks: dict[str, Tick] = {}
     entries = data.get("ticks")
-    for key, entry in (entries or {}).items() if isinstance(entries, YMap) else ():
+    if not isinstance(entries, YMap):
+        entries = YMap(data.mark)
+    for key, entry in entries.items():
         if key not in known:
             close = difflib.get_close_matches(key, known, 1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
@@ -211,12 +215,14 @@ def _read_release(source: SourceFile, catalog: Catalog) -> tuple[Release | None,
                 f"the waiver of `{key}` needs a reason: `waived: <why it can be skipped>`",
             )
             continue
-        ticks[key] = Tick(key, entry.get("by"), entry.get("at"), entry.get("evidence"), waived)
+        ticks[key] = Tick(
+            key, str(entry.get("by")), str(entry.get("at")), entry.get("evidence"), waived
+        )
     release = Release(
         definition,
         version,
         Source(source.path, data.mark[0]),
-        data.get("started"),
+        str(data.get("started")),
         data.get("started_by"),
         ticks,
     )
@@ -377,7 +383,8 @@ def _load_record(target: Path, definition: Rollout | Checklist, version: str) ->
         raise ReleaseProblem(
             "\n".join(d.format() for d in found) + f"\n{shown}: fix the file, then try again"
         )
-    return _plain(source.data)
+    record: dict[str, Any] = _plain(source.data)
+    return record
 
 
 def _plain(value: Any) -> Any:

@@ -44,6 +44,17 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@cache
+def fast_validator() -> Any:
+    """A compiled validator (jsonschema-rs) that only answers valid or not, about 90×
+    faster than jsonschema on valid documents; None where it is not installed."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - an optional speed-up
+        return None
+    return jsonschema_rs.validator_for(bundled_schema(), validate_formats=False)
+
+
 def check_document(source: SourceFile) -> tuple[list[Diagnostic], set[tuple[str, int]]]:
     """Every schema problem of one document, each at the position of the offending node.
 
@@ -64,6 +75,9 @@ def check_document(source: SourceFile) -> tuple[list[Diagnostic], set[tuple[str,
         return [Diagnostic(source.path, *where, Level.ERROR, "api-version", message)], everything
     found: list[Diagnostic] = []
     invalid: set[tuple[str, int]] = set()
+    fast = fast_validator()
+    if fast is not None and fast.is_valid(data):
+        return found, invalid  # invalid documents get jsonschema's full, positioned errors
     for error in validator().iter_errors(data):
         path = list(error.absolute_path)
         if len(path) >= 2 and isinstance(path[1], int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -40,9 +41,15 @@ def validate_paths(
     paths: Sequence[str | os.PathLike[str]],
     settings: Settings | None = None,
     releases: Sequence[str | os.PathLike[str]] = (),
+    *,
+    model: bool = True,
 ) -> Validation:
     """Validate every definitions file under `paths`, and every release state file under
-    `releases` against those definitions, reporting all problems at once."""
+    `releases` against those definitions, reporting all problems at once.
+
+    With `model` false the catalog is only built when release records need it: a plain
+    check (`opsbook validate`) has no use for it.
+    """
     settings = settings or Settings()
     loaded = load_paths(paths)
     found = list(loaded.diagnostics)
@@ -59,7 +66,8 @@ def validate_paths(
     found.extend(check_files(checkable, index))
     found.extend(check_quality(checkable, index, settings.today))
     valid = not any(d.level is Level.ERROR for d in _apply(found, settings))
-    catalog = build_catalog(loaded.files) if valid else None
+    records_exist = any(Path(p).exists() for p in releases)
+    catalog = build_catalog(loaded.files) if valid and (model or records_exist) else None
     release_problems, records = check_release_files(releases, catalog)
     found.extend(release_problems)
     diagnostics = tuple(sort_diagnostics(_apply(found, settings)))

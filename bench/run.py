@@ -1,0 +1,344 @@
+"""Measure opsbook at 100, 1,000 and 10,000 alerts; print one table; write bench/RESULTS.md.
+
+    python -m pip install -e ".[bench]"
+    python bench/run.py                      # the full run (about 15 minutes on 2 cores)
+    python bench/run.py --sizes 50 --build-sizes 60 --repeat 1 --out /tmp/r.md   # a smoke run
+
+Every measurement is a fresh process (as in pre-commit and CI): wall time, CPU time
+(user + system) and peak resident memory of that process, the median of `--repeat` runs.
+The peer baseline is check-jsonschema validating the same files against opsbook's
+exported schema; the floor is libyaml's bare parse of the files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import write_catalog
+
+PY = sys.executable
+TODAY = "2026-01-01"  # fixed, so expiry rules give the same answers on any day
+MKDOCS_YML = """\
+site_name: Synthetic handbook
+theme: {name: material}
+plugins:
+  - opsbook: {today: "2026-01-01"}
+"""
+PARSE = (
+    "import pathlib, sys, yaml\n"
+    "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
+    "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n"
+)
+LOAD = "import sys\nfrom opsbook.loader import load_paths\nload_paths([sys.argv[1]])\n"
+RERENDER = """\
+import pathlib, sys, time
+from opsbook.generate import apply_plan, plan_pages
+from opsbook.handbook import load_handbook
+from opsbook.settings import load_settings
+
+config = pathlib.Path("mkdocs.yml")
+handbook, settings = load_handbook(config), load_settings(config, today="2026-01-01")
+
+def rebuild():
+    # What the plugin does when `opsbook serve` sees an edit, before mkdocs renders HTML.
+    pages = handbook.render(handbook.validate(settings), settings)
+    apply_plan(plan_pages(pages, handbook.root, handbook.layout), handbook.root)
+    return pages
+
+rebuild()
+source = pathlib.Path("ops/svc0000.yaml")
+text = source.read_text()
+source.write_text(text.replace("Alert00\\n    summary: ", "Alert00\\n    summary: Edited. ", 1))
+start = time.perf_counter()
+pages = rebuild()
+print(time.perf_counter() - start)
+assert "Edited" in pages["runbooks/svc0000/svc0000alert00.md"]
+source.write_text(text)
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+@dataclass(frozen=True)
+class Row:
+    stage: str
+    alerts: int
+    files: int
+    pages: int | None
+    run: Run
+
+
+def measure(args: list[str], cwd: Path) -> tuple[Run, str]:
+    """Run a command once; its wall and CPU time and peak memory, and its output."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(args)} failed in {cwd}:\n{output[-3000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), output
+
+
+def median(args: list[str], cwd: Path, repeat: int, before: object = None) -> Run:
+    runs = []
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        runs.append(measure(args, cwd)[0])
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        statistics.median(r.peak_mb for r in runs),
+    )
+
+
+def handbook(root: Path, alerts: int) -> int:
+    """A synthetic handbook at `root`; returns the number of definition files."""
+    files = write_catalog(root, alerts)
+    (root / "mkdocs.yml").write_text(MKDOCS_YML, "utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    return len(files)
+
+
+def pages_of(root: Path) -> int:
+    return (
+        sum(1 for _ in (root / "runbooks").rglob("*.md"))
+        + sum(1 for _ in (root / "checklists").rglob("*.md"))
+        + 1
+    )  # the home page, which only the site has
+
+
+def bench_size(work: Path, alerts: int, repeat: int, schema: Path) -> list[Row]:
+    """Parse floor, load, validate, check-jsonschema, generate, serve re-render."""
+    root = work / f"n{alerts}"
+    files = handbook(root, alerts)
+    ops = ["ops"]
+    yaml_files = sorted(str(p.relative_to(root)) for p in (root / "ops").glob("*.yaml"))
+    rows = [
+        Row(
+            "parse (libyaml floor)",
+            alerts,
+            files,
+            None,
+            median([PY, "-c", PARSE, *ops], root, repeat),
+        ),
+        Row("load", alerts, files, None, median([PY, "-c", LOAD, *ops], root, repeat)),
+        Row(
+            "validate",
+            alerts,
+            files,
+            None,
+            median([PY, "-m", "opsbook", "validate", *ops, "--today", TODAY], root, repeat),
+        ),
+        Row(
+            "check-jsonschema",
+            alerts,
+            files,
+            None,
+            median(
+                [PY, "-m", "check_jsonschema", "--schemafile", str(schema), *yaml_files],
+                root,
+                repeat,
+            ),
+        ),
+    ]
+
+    def clean() -> None:
+        for folder in ("runbooks", "checklists"):
+            shutil.rmtree(root / folder, ignore_errors=True)
+
+    generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
+    rows.append(Row("generate", alerts, files, None, median(generate, root, repeat, clean)))
+    pages = pages_of(root)
+    rows[-1] = Row("generate", alerts, files, pages, rows[-1].run)
+    times = [float(measure([PY, "-c", RERENDER], root)[1].split()[-1]) for _ in range(repeat)]
+    rows.append(Row("serve re-render", alerts, files, pages, Run(statistics.median(times), 0, 0)))
+    return rows
+
+
+def bench_build(work: Path, alerts: int, repeat: int) -> list[Row]:
+    """generate and the mkdocs build of the same site (which generates too)."""
+    root = work / f"build{alerts}"
+    files = handbook(root, alerts)
+    measure([PY, "-m", "opsbook", "generate", "--today", TODAY], root)
+    pages = pages_of(root)
+
+    def clean() -> None:
+        for folder in ("runbooks", "checklists", "site"):
+            shutil.rmtree(root / folder, ignore_errors=True)
+
+    generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
+    build = [PY, "-m", "mkdocs", "build", "--quiet"]
+    return [
+        Row("generate", alerts, files, pages, median(generate, root, repeat, clean)),
+        Row("mkdocs build", alerts, files, pages, median(build, root, repeat, clean)),
+    ]
+
+
+def versions() -> str:
+    names = [
+        "opsbook", "PyYAML", "jsonschema", "jsonschema-rs", "Jinja2", "Markdown", "mkdocs",
+        "mkdocs-material", "pymdown-extensions", "nh3", "check-jsonschema",
+    ]  # fmt: skip
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        kb = int(meminfo.read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.1f} GiB RAM"
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({model}){memory}"
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [
+        "| stage | alerts | files | pages | wall s | CPU s | peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cpu = f"{r.run.cpu:.2f}" if r.run.cpu else "–"
+        peak = f"{r.run.peak_mb:.0f}" if r.run.peak_mb else "–"
+        pages = f"{r.pages:,}" if r.pages else ""
+        lines.append(
+            f"| {r.stage} | {r.alerts:,} | {r.files:,} | {pages} | "
+            f"{r.run.wall:.3f} | {cpu} | {peak} |"
+        )
+    return lines
+
+
+def ratios(rows: list[Row], sizes: list[int], builds: list[int]) -> list[str]:
+    def get(stage: str, alerts: int) -> Row:
+        return next(r for r in rows if r.stage == stage and r.alerts == alerts)
+
+    top = max(sizes)
+    validate = get("validate", top).run
+    out = ["| target | measured | met |", "|---|---:|---|"]
+
+    def line(target: str, value: str, met: bool) -> None:
+        out.append(f"| {target} | {value} | {'yes' if met else 'NO'} |")
+
+    peer = get("check-jsonschema", top).run.wall / validate.wall
+    line(f"validate {top:,} alerts ≥ 2× faster than check-jsonschema", f"{peer:.1f}×", peer >= 2)
+    floor = validate.wall / get("parse (libyaml floor)", top).run.wall
+    line(f"validate {top:,} alerts ≤ 1.5× libyaml bare parse", f"{floor:.2f}×", floor <= 1.5)
+    for alerts in builds:
+        built = next(r for r in rows if r.stage == "mkdocs build" and r.alerts == alerts)
+        generated = next(
+            r for r in rows if r.stage == "generate" and r.alerts == alerts and r.pages
+        )
+        share = generated.run.wall / built.run.wall
+        line(
+            f"generate ≤ 10% of the mkdocs build ({built.pages:,} pages)",
+            f"{share:.1%}",
+            share <= 0.10,
+        )
+    if len(builds) >= 2:
+        small, large = (
+            next(r for r in rows if r.stage == "mkdocs build" and r.alerts == a)
+            for a in (min(builds), max(builds))
+        )
+        growth = (large.run.wall / (large.pages or 1)) / (small.run.wall / (small.pages or 1))
+        line(
+            f"build time per page at {large.pages:,} pages ≤ 1.3× that at {small.pages:,}",
+            f"{growth:.2f}×",
+            growth <= 1.3,
+        )
+    rerender = get("serve re-render", top).run.wall
+    line(
+        f"serve: one edited alert re-rendered < 1 s ({top:,} alerts)",
+        f"{rerender:.2f} s",
+        rerender < 1,
+    )
+    peak = max(
+        r.run.peak_mb for r in rows if r.alerts == top and r.stage in ("validate", "generate")
+    )
+    line(
+        f"peak memory for {top:,} alerts < 500 MB (validate, generate)",
+        f"{peak:.0f} MB",
+        peak < 500,
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    builds = "alerts for the mkdocs builds (about 500 and 5,000 pages)"
+    parser.add_argument("--build-sizes", type=int, nargs="+", default=[420, 4200], help=builds)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--build-repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    options = parser.parse_args()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="opsbook-bench-") as folder:
+        work = Path(folder)
+        schema = work / "opsbook.schema.json"
+        measure([PY, "-m", "opsbook", "schema", "-o", str(schema)], work)
+        for alerts in options.sizes:
+            rows += bench_size(work, alerts, options.repeat, schema)
+            print(f"bench: {alerts:,} alerts done", file=sys.stderr)
+        for alerts in options.build_sizes:
+            rows += bench_build(work, alerts, options.build_repeat)
+            print(f"bench: build at {alerts:,} alerts done", file=sys.stderr)
+    report = [
+        f"Measured {datetime.date.today().isoformat()} on {machine()}; "
+        f"Python {platform.python_version()}; {versions()}.",
+        f"Medians of {options.repeat} runs ({options.build_repeat} for builds); each run "
+        "is a fresh process.",
+        "",
+        *table(rows),
+        "",
+        *ratios(rows, options.sizes, options.build_sizes),
+    ]
+    text = "\n".join(report) + "\n"
+    print(text)
+    results = options.out
+    if results.name == "RESULTS.md" and results.is_file():
+        # Keep the hand-written history (profiles, before/after) below the marker.
+        previous = results.read_text("utf-8")
+        marker = "<!-- history -->"
+        history = previous[previous.index(marker) :] if marker in previous else ""
+        text = "# opsbook benchmark\n\n" + text + ("\n" + history if history else "")
+    results.write_text(text, "utf-8")
+
+
+if __name__ == "__main__":
+    main()
