@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from opsbook.catalog import build_catalog
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics

@@ -1,0 +1,47 @@
+"""The benchmark runs end to end at a tiny size (timings stay out of the test suite)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+from opsbook.validate import validate_paths
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synth import write_catalog
+
+
+def test_synthetic_catalog_is_valid_and_deterministic(tmp_path: Path) -> None:
+    first = write_catalog(tmp_path / "a", 45)
+    second = write_catalog(tmp_path / "b", 45)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    result = validate_paths([tmp_path / "a" / "ops"])
+    assert [d.format() for d in result.diagnostics] == []
+    assert result.catalog is not None
+    assert len(result.catalog.alerts) == 45
+    assert len(result.catalog.services) == 3
+    levels = {level.severity.id for a in result.catalog.alerts for level in a.levels}
+    assert levels == {"warning", "critical"}
+
+
+def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "20", "--build-sizes",
+         "20", "40", "--repeat", "1", "--build-repeat", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = out.read_text("utf-8")
+    assert text in result.stdout
+    stages = [line.split(" | ")[0].lstrip("| ") for line in text.splitlines() if "| 20 |" in line]
+    assert stages[:6] == [
+        "parse (libyaml floor)", "load", "validate", "check-jsonschema", "generate",
+        "serve re-render",
+    ]  # fmt: skip
+    assert "mkdocs build" in text
+    assert "≥ 2× faster than check-jsonschema" in text
+    assert "per page at" in text
+    assert "Python 3." in text and "mkdocs-material" in text
