@@ -155,6 +155,9 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.handbook.root / self.handbook.definitions))
+        releases = self.handbook.root / self.handbook.layout.releases
+        if releases.is_dir():
+            server.watch(str(releases))  # a tick recorded from the command line
         templates = self.handbook.root / self.handbook.templates
         if templates.is_dir():
             server.watch(str(templates))
