@@ -176,7 +176,7 @@ class _Builder:
         return tuple(self._step(s) for s in raw or ())
 
     def _setting(self, raw: YMap) -> FlagSetting:
-        return FlagSetting(self.flags[raw["flag"].lower()], _plain(raw["value"]), raw.get("why"))
+        return FlagSetting(self.flags[raw["flag"].lower()], plain(raw["value"]), raw.get("why"))
 
     def _procedure(self, raw: YMap) -> Procedure:
         return Procedure(
@@ -290,7 +290,7 @@ class _Builder:
                 for s in node.get("slos", ())
             ),
             config=tuple(
-                ConfigValue(c["key"], _plain(c.get("default")), c.get("unit"), c.get("description"))
+                ConfigValue(c["key"], plain(c.get("default")), c.get("unit"), c.get("description"))
                 for c in node.get("config", ())
             ),
             telemetry=tuple(
@@ -314,7 +314,7 @@ class _Builder:
             type=node["type"],
             purpose=node["purpose"],
             description=node["description"],
-            default=_plain(node["default"]),
+            default=plain(node["default"]),
             source=_source(f, node),
             name=node.get("name"),
             owner=self.teams[node["owner"].lower()] if "owner" in node else None,
@@ -332,7 +332,7 @@ class _Builder:
             else None,
             when_on=node.get("when_on"),
             when_off=node.get("when_off"),
-            kill_value=_plain(kill.get("value")),
+            kill_value=plain(kill.get("value")),
             kill_command=kill.get("command"),
             kill_note=kill.get("note"),
             change=FlagChange(
@@ -466,7 +466,7 @@ class _Builder:
             traffic_min=low,
             traffic_max=high,
             audience=raw.get("audience"),
-            flag_value=_plain(raw.get("flag_value")),
+            flag_value=plain(raw.get("flag_value")),
             settings=tuple(self._setting(s) for s in raw.get("settings", ())),
             soak=raw.get("soak"),
             goals=tuple(raw.get("goals", ())),
@@ -549,12 +549,12 @@ def _source(f: SourceFile, node: YMap) -> Source:
     return Source(f.path, node.mark[0])
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Drop position bookkeeping: YMap/YList become dict/list, recursively."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 

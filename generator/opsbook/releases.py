@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from opsbook import defaults
+from opsbook.catalog import plain
 from opsbook.checks import CheckSection, check_sections, checks_by_key, one_line
 from opsbook.diagnostics import Diagnostic, OpsbookError, UsageError
 from opsbook.loader import SourceFile, display_path, load_paths
@@ -383,16 +384,8 @@ def _load_record(target: Path, definition: Rollout | Checklist, version: str) ->
         raise ReleaseProblem(
             "\n".join(d.format() for d in found) + f"\n{shown}: fix the file, then try again"
         )
-    record: dict[str, Any] = _plain(source.data)
+    record: dict[str, Any] = plain(source.data)
     return record
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _write(target: Path, record: dict[str, Any]) -> None:
