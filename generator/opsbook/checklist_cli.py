@@ -10,21 +10,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from opsbook.clioptions import CONFIG_OPTION
 from opsbook.diagnostics import Level, UsageError
-from opsbook.settings import DEFAULT_CONFIG
 
 if TYPE_CHECKING:
     from opsbook.checks import CheckSection
     from opsbook.model import Checklist, Rollout
     from opsbook.releases import Release
 
-_CONFIG_OPTION = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The handbook's mkdocs.yml.",
-)
 _BY_OPTION = click.option("--by", required=True, metavar="NAME", help="Who does it.")
 
 
@@ -58,7 +51,7 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
 
 @checklist.command()
 @click.argument("definition_id", metavar="ROLLOUT")
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def items(definition_id: str, config: Path) -> None:
     """List the item ids of ROLLOUT's checklist (a rollout or readiness checklist)."""
     from opsbook.checks import check_sections
@@ -75,7 +68,7 @@ def items(definition_id: str, config: Path) -> None:
 @click.argument("definition_id", metavar="ROLLOUT")
 @click.option("--release", "version", required=True, metavar="VERSION", help="Such as 2.4.0.")
 @click.option("--by", metavar="NAME", help="Who starts it (recorded in the file).")
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def start(definition_id: str, version: str, by: str | None, config: Path) -> None:
     """Start release VERSION of ROLLOUT: create its state file, with nothing ticked."""
     from opsbook.loader import display_path
@@ -93,7 +86,7 @@ def start(definition_id: str, version: str, by: str | None, config: Path) -> Non
 @_BY_OPTION
 @click.option("--evidence", metavar="URL", help="A link that shows the item is done.")
 @click.option("--waive", metavar="REASON", help="Skip the item, for this reason.")
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def tick(
     definition_id: str,
     version: str,
@@ -122,7 +115,7 @@ def tick(
 @click.argument("version", metavar="VERSION")
 @click.argument("keys", metavar="ITEM...", nargs=-1, required=True)
 @_BY_OPTION
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def untick(definition_id: str, version: str, keys: tuple[str, ...], by: str, config: Path) -> None:
     """Remove the ticks of ITEMs of release VERSION of ROLLOUT (a tick made by mistake)."""
     from opsbook.releases import tick_items
@@ -150,7 +143,7 @@ def untick(definition_id: str, version: str, keys: tuple[str, ...], by: str, con
     show_default=True,
     help="`markdown` prints a task list for a release ticket.",
 )
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def status(
     definition_id: str, version: str, phase: str | None, output_format: str, config: Path
 ) -> None:

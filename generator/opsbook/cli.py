@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from opsbook import defaults
+from opsbook.clioptions import CONFIG_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
-from opsbook.settings import DEFAULT_CONFIG
 
 if TYPE_CHECKING:
     from opsbook.handbook import Handbook
@@ -30,13 +30,6 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
 
 
-_CONFIG_OPTION = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The handbook's mkdocs.yml; its `opsbook` plugin entry holds the settings.",
-)
 _TODAY_OPTION = click.option(
     "--today",
     metavar="YYYY-MM-DD",
@@ -61,7 +54,7 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @_TODAY_OPTION
-@_CONFIG_OPTION
+@CONFIG_OPTION
 def validate(
     paths: tuple[str, ...],
     output_format: str | None,
@@ -142,7 +135,7 @@ def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Valid
 
 @cli.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale pages.")
-@_CONFIG_OPTION
+@CONFIG_OPTION
 @_TODAY_OPTION
 def generate(check: bool, config: Path, today: str | None) -> None:
     """Validate, then write the handbook's Markdown into runbooks/ and checklists/.
@@ -173,7 +166,7 @@ def generate(check: bool, config: Path, today: str | None) -> None:
 
 
 @cli.command()
-@_CONFIG_OPTION
+@CONFIG_OPTION
 @_TODAY_OPTION
 @click.option(
     "--site-dir",
@@ -197,7 +190,7 @@ def build(config: Path, today: str | None, site_dir: Path | None, verbose: bool)
 
 
 @cli.command()
-@_CONFIG_OPTION
+@CONFIG_OPTION
 @click.option(
     "-a",
     "--dev-addr",

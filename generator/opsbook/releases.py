@@ -318,10 +318,10 @@ def tick_items(
 def read_release(folder: Path, definition: Rollout | Checklist, version: str) -> Release:
     """The checked record of one release, or ReleaseProblem with its file:line:col."""
     target = release_file(folder, definition.id, version)
-    _load_record(target, definition, version)
+    _require_started(target, definition, version)
     found, releases = _check_one(target, definition)
     if found:
-        raise ReleaseProblem("\n".join(d.format() for d in found))
+        raise ReleaseProblem(_fix_first(found, display_path(target)))
     return releases[0]
 
 
@@ -366,24 +366,29 @@ def _check_version(version: str) -> None:
         )
 
 
-def _load_record(target: Path, definition: Rollout | Checklist, version: str) -> dict[str, Any]:
-    """The state file's data as plain values, after checking its form."""
+def _require_started(target: Path, definition: Rollout | Checklist, version: str) -> None:
     _check_version(version)
     if not target.is_file():
         raise ReleaseProblem(
             f"{display_path(target)}: release `{version}` of `{definition.id}` is not started; "
             f"run `opsbook checklist start {definition.id} --release {version}`"
         )
+
+
+def _fix_first(found: list[Diagnostic], shown: str) -> str:
+    return "\n".join(d.format() for d in found) + f"\n{shown}: fix the file, then try again"
+
+
+def _load_record(target: Path, definition: Rollout | Checklist, version: str) -> dict[str, Any]:
+    """The state file's data as plain values, after checking its form."""
+    _require_started(target, definition, version)
     loaded = load_paths([target])
     if loaded.diagnostics:
         raise ReleaseProblem("\n".join(d.format() for d in loaded.diagnostics))
     source = loaded.files[0]
-    shown = source.path
     found = check_release_document(source)
     if found:
-        raise ReleaseProblem(
-            "\n".join(d.format() for d in found) + f"\n{shown}: fix the file, then try again"
-        )
+        raise ReleaseProblem(_fix_first(found, source.path))
     record: dict[str, Any] = plain(source.data)
     return record
 

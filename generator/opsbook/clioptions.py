@@ -1,0 +1,17 @@
+"""Options that several `opsbook` commands share, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from opsbook.settings import DEFAULT_CONFIG
+
+CONFIG_OPTION = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The handbook's mkdocs.yml; its `opsbook` plugin entry holds the settings.",
+)
