@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from opsbook import defaults
+from opsbook import collector, defaults
 from opsbook.clioptions import CONFIG_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
 
@@ -130,6 +130,7 @@ def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Valid
     _print_problems(result)
     if result.errors:
         sys.exit(1)
+    collector.settle()  # the definitions and the catalog live to the end of the command
     return handbook, settings, result
 
 

@@ -13,7 +13,8 @@ from opsbook.nodes import Mark, YList, YMap
 from opsbook.rules import KINDS, REFERENCES, Index, definitions, walk
 from opsbook.ruleset import RULES
 
-_PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME)\b")
+_PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
+_PLACEHOLDER = re.compile(rf"\b({'|'.join(_PLACEHOLDER_WORDS)})\b")
 _PAGING_KINDS = frozenset({"pagerduty", "opsgenie"})
 
 
@@ -94,7 +95,20 @@ def _strings(value: Any, mark: Mark) -> Iterator[tuple[str, Mark]]:
             yield from _strings(item, item_mark)
 
 
+def _texts(value: Any, found: list[str]) -> list[str]:
+    """Every string in a definition, positions left out: the quick look for placeholders."""
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict | list):
+            _texts(item, found)
+    return found
+
+
 def _placeholders(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    every = "\n".join(_texts(source.data, []))
+    if not any(word in every for word in _PLACEHOLDER_WORDS) or not _PLACEHOLDER.search(every):
+        return  # nearly every file: no need to find where
     for section, kind in KINDS.items():
         for node, _ in definitions(source, section):
             for text, mark in _strings(node, node.mark):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -98,23 +99,28 @@ Index = dict[str, dict[str, Defined]]
 """Section → lower-cased id → where it is defined."""
 
 
-def walk(node: Any, path: str, mark: Mark = (1, 1)) -> Iterator[tuple[Any, Mark]]:
+def walk(node: Any, path: str, mark: Mark = (1, 1)) -> list[tuple[Any, Mark]]:
     """Values at `path` (dotted, `[]` for every item of a list) with their positions."""
-    parts = path.replace("[]", ".[]").split(".")
-    yield from _walk(node, [p for p in parts if p], mark)
+    found = [(node, mark)]
+    for head in _steps(path):
+        following: list[tuple[Any, Mark]] = []
+        if head == "[]":
+            for value, _ in found:
+                if isinstance(value, YList):
+                    following.extend(zip(value, value.item_marks, strict=True))
+        else:
+            for value, _ in found:
+                if isinstance(value, YMap) and head in value:
+                    following.append((value[head], value.value_marks[head]))
+        if not following:
+            return following
+        found = following
+    return found
 
 
-def _walk(node: Any, parts: list[str], mark: Mark) -> Iterator[tuple[Any, Mark]]:
-    if not parts:
-        yield node, mark
-        return
-    head, rest = parts[0], parts[1:]
-    if head == "[]":
-        if isinstance(node, YList):
-            for item, item_mark in zip(node, node.item_marks, strict=True):
-                yield from _walk(item, rest, item_mark)
-    elif isinstance(node, YMap) and head in node:
-        yield from _walk(node[head], rest, node.value_marks[head])
+@functools.cache
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(p for p in path.replace("[]", ".[]").split(".") if p)
 
 
 def definitions(source: SourceFile, section: str) -> Iterator[tuple[YMap, Mark]]:

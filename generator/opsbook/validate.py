@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from opsbook import collector
 from opsbook.catalog import build_catalog
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
 from opsbook.loader import SourceFile, load_paths
@@ -50,7 +51,16 @@ def validate_paths(
     With `model` false the catalog is only built when release records need it: a plain
     check (`opsbook validate`) has no use for it.
     """
-    settings = settings or Settings()
+    with collector.paused():
+        return _validate(paths, settings or Settings(), releases, model)
+
+
+def _validate(
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Settings,
+    releases: Sequence[str | os.PathLike[str]],
+    model: bool,
+) -> Validation:
     loaded = load_paths(paths)
     found = list(loaded.diagnostics)
     invalid: dict[str, set[tuple[str, int]]] = {}
