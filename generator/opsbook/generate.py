@@ -32,11 +32,39 @@ class Plan:
 
 def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
     """Compare `pages` with what is on disk under the output folders of `layout`."""
-    plan = Plan()
     wanted = {p: text for p, text in pages.items() if p.split("/", 1)[0] in layout.folders}
+    plan = _plan_writes(wanted, root)
+    for folder in layout.folders:
+        for path in sorted((root / folder).rglob("*.md")):
+            page = path.relative_to(root).as_posix()
+            if page not in wanted and _is_generated(path):
+                plan.remove.append(page)
+    return plan
+
+
+def plan_changes(
+    previous: dict[str, str], pages: dict[str, str], root: Path, layout: Layout
+) -> Plan:
+    """As `plan_pages`, for a process that wrote `previous` itself (`opsbook serve`): pages
+    whose text is as before are taken to be on disk as written, so only new, changed and
+    gone pages are read."""
+    ours = set(layout.folders)
+    changed = {
+        p: text
+        for p, text in pages.items()
+        if p.split("/", 1)[0] in ours and (previous.get(p) != text or not (root / p).is_file())
+    }
+    plan = _plan_writes(changed, root)
+    plan.unchanged += sum(1 for p in pages if p.split("/", 1)[0] in ours) - len(changed)
+    gone = (p for p in previous if p not in pages and p.split("/", 1)[0] in ours)
+    plan.remove = sorted(p for p in gone if _is_generated(root / p))
+    return plan
+
+
+def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
+    plan = Plan()
     for page, text in sorted(wanted.items()):
-        target = root / page
-        current = _read(target)
+        current = _read(root / page)
         if current is None:
             plan.write[page] = text
         elif not _marked(current):
@@ -48,11 +76,6 @@ def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
             plan.write[page] = text
         else:
             plan.unchanged += 1
-    for folder in layout.folders:
-        for path in sorted((root / folder).rglob("*.md")):
-            page = path.relative_to(root).as_posix()
-            if page not in wanted and _is_generated(path):
-                plan.remove.append(page)
     return plan
 
 

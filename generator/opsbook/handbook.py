@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsbook import defaults
 from opsbook.diagnostics import UsageError
@@ -15,6 +15,10 @@ from opsbook.pages import Layout
 from opsbook.render import RenderOptions, render_handbook
 from opsbook.settings import Settings, plugin_config
 from opsbook.validate import Validation
+
+if TYPE_CHECKING:
+    from opsbook.incremental import Renderer
+    from opsbook.validate import Validator
 
 
 @dataclass(frozen=True)
@@ -47,19 +51,23 @@ class Handbook:
         except ValueError:  # another drive on Windows
             return str(path)
 
-    def validate(self, settings: Settings) -> Validation:
-        """Validate the definitions and the release records."""
-        from opsbook.validate import validate_paths
+    def validate(self, settings: Settings, validator: Validator | None = None) -> Validation:
+        """Validate the definitions and the release records (with `validator`, re-checking
+        only what changed since its last run)."""
+        from opsbook.validate import Validator
 
-        return validate_paths([self.definitions_path], settings, [self.releases_path])
+        validator = validator or Validator(keep=False)
+        return validator.validate([self.definitions_path], settings, [self.releases_path])
 
     def render(
         self,
         validation: Validation,
         settings: Settings,
         slugify: Callable[[str, str], str] | None = None,
+        renderer: Renderer | None = None,
     ) -> dict[str, str]:
-        """Every page, from a validation without errors."""
+        """Every page, from a validation without errors (with `renderer`, rendering again
+        only the pages that changed since its last call)."""
         if validation.catalog is None:
             raise ValueError("render needs a catalog: validation found errors")
         options = RenderOptions(
@@ -70,7 +78,9 @@ class Handbook:
             today=settings.today,
             **({"slugify": slugify} if slugify else {}),
         )
-        return render_handbook(validation.catalog, options, validation.releases)
+        if renderer is None:
+            return render_handbook(validation.catalog, options, validation.releases)
+        return renderer.render(validation.catalog, validation.files, options, validation.releases)
 
 
 def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> Handbook:

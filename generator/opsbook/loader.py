@@ -88,21 +88,33 @@ def load_paths(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
 def _load_all(paths: list[Path]) -> LoadResult:
     result = LoadResult()
     for path in paths:
-        shown = display_path(path)
-        try:
-            data = load_file(path)
-        except LoadProblem as problem:
-            result.diagnostics.append(_diagnostic(shown, problem))
-            continue
-        except _ComposeProblems as problems:
-            result.diagnostics.extend(_diagnostic(shown, p) for p in problems.problems)
-            continue
-        result.files.append(SourceFile(shown, data))
+        source, problems = load_source(path)
+        result.diagnostics.extend(problems)
+        if source is not None:
+            result.files.append(source)
     return result
+
+
+def load_source(path: Path, raw: bytes | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """One file (its bytes, when already read) as `load_paths` loads it: the file, or the
+    problems that stop it."""
+    shown = display_path(path)
+    try:
+        data = load_text(decode(read_file(path) if raw is None else raw))
+    except LoadProblem as problem:
+        return None, [_diagnostic(shown, problem)]
+    except _ComposeProblems as problems:
+        return None, [_diagnostic(shown, p) for p in problems.problems]
+    return SourceFile(shown, data), []
 
 
 def load_file(path: Path) -> YMap:
     """Read one file into its top-level mapping, or raise the problem that stops it."""
+    return load_text(decode(read_file(path)))
+
+
+def read_file(path: Path) -> bytes:
+    """A definitions file's bytes; too large or unreadable files are a LoadProblem."""
     try:
         size = path.stat().st_size
         if size > defaults.MAX_FILE_BYTES:
@@ -110,10 +122,9 @@ def load_file(path: Path) -> YMap:
                 "file-too-large",
                 f"file is {size:,} bytes; the limit is {defaults.MAX_FILE_BYTES:,}",
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadProblem("unreadable-file", f"cannot read file: {exc.strerror}") from exc
-    return load_text(decode(raw))
 
 
 def decode(raw: bytes) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -68,6 +69,18 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.prepared: Any = None  # (Validation, Settings) handed over by `opsbook build`
         self.generated: set[str] = set()
+        self.validator: Any = None  # kept across the rebuilds of `serve` (see on_startup)
+        self.renderer: Any = None
+        self.written: dict[str, str] = {}  # the pages as this process last wrote them
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Having this hook makes mkdocs keep the plugin across the rebuilds of `serve`,
+        so each rebuild re-checks and re-renders only what an edit changed."""
+        from opsbook.incremental import Renderer
+        from opsbook.validate import Validator
+
+        self.validator = Validator() if command == "serve" else None
+        self.renderer = Renderer() if command == "serve" else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         with _as_plugin_error():
@@ -109,22 +122,38 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         return config
 
     def _add_pages(self, files: Files, config: MkDocsConfig) -> Files:
-        from opsbook.generate import apply_plan, plan_pages
+        from opsbook import collector
+        from opsbook.generate import apply_plan, plan_changes, plan_pages
 
+        start = time.perf_counter()
         if self.prepared is not None:
             validation, self.settings = self.prepared
             self.prepared = None
         else:
-            validation = self.handbook.validate(self.settings)
+            collector.release()  # a rebuild of `serve` drops what the last one settled
+            validation = self.handbook.validate(self.settings, self.validator)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
         if validation.errors:
             raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
+        collector.settle()  # the catalog lives to the end of the build; mkdocs makes much else
         slugify = config.mdx_configs.get("toc", {}).get("slugify")
-        pages = self.handbook.render(validation, self.settings, slugify)
+        pages = self.handbook.render(validation, self.settings, slugify, self.renderer)
         if self.config.write:
-            apply_plan(
-                plan_pages(pages, self.handbook.root, self.handbook.layout), self.handbook.root
+            root, layout = self.handbook.root, self.handbook.layout
+            plan = (
+                plan_changes(self.written, pages, root, layout)
+                if self.written
+                else plan_pages(pages, root, layout)
+            )
+            apply_plan(plan, root)
+            self.written = dict(pages) if self.renderer is not None else {}
+        if self.renderer is not None and self.renderer.rendered < len(pages):
+            log.info(
+                "opsbook: %d of %d pages rendered again in %.2f s",
+                self.renderer.rendered,
+                len(pages),
+                time.perf_counter() - start,
             )
         self.generated = set()
         for page, text in pages.items():

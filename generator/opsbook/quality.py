@@ -31,10 +31,15 @@ def check_quality(files: list[SourceFile], index: Index, today: str) -> list[Dia
     context = Context(index, today)
     found: list[Diagnostic] = []
     for source in files:
-        for check in _CHECKS:
-            found.extend(check(source, context))
-    found.extend(_unused_flags(files, context))
+        found.extend(check_file_quality(source, context))
+    used = set().union(*(flags_used(source) for source in files))
+    found.extend(unused_flags(files, used))
     return found
+
+
+def check_file_quality(source: SourceFile, context: Context) -> list[Diagnostic]:
+    """The findings within one file (all but unused flags, which need every file)."""
+    return [found for check in _CHECKS for found in check(source, context)]
 
 
 def _diag(
@@ -233,14 +238,20 @@ def _dates(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
                 )  # fmt: skip
 
 
-def _unused_flags(files: list[SourceFile], context: Context) -> Iterator[Diagnostic]:
+def flags_used(source: SourceFile) -> set[str]:
+    """The flags (lower-cased ids) that the definitions of one file refer to."""
     used: set[str] = set()
-    for source in files:
-        for section, refs in REFERENCES.items():
-            for node, _ in definitions(source, section):
-                for path, target in refs:
-                    if target == "flags":
-                        used.update(v.lower() for v, _ in walk(node, path) if isinstance(v, str))
+    for section, refs in REFERENCES.items():
+        for node, _ in definitions(source, section):
+            for path, target in refs:
+                if target == "flags":
+                    used.update(v.lower() for v, _ in walk(node, path) if isinstance(v, str))
+    return used
+
+
+def unused_flags(files: list[SourceFile], used: set[str]) -> Iterator[Diagnostic]:
+    """Flags of `files` that no definition uses (`used`: from every file) and that are not
+    kill switches."""
     for source in files:
         for node, mark in definitions(source, "flags"):
             if node.get("purpose") != "kill-switch" and node["id"].lower() not in used:

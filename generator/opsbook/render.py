@@ -70,6 +70,18 @@ class TemplateProblem(OpsbookError):
     """A template could not be read or rendered; the message names the file and line."""
 
 
+@dataclass(frozen=True)
+class Job:
+    """One page to render: its path, its template, what the template sees besides the
+    catalog, and the definition it presents as (section, lower-cased id), or None for a
+    page about many (home, indexes, flags, policy)."""
+
+    page: str
+    template: str
+    values: dict[str, Any]
+    subject: tuple[str, str] | None = None
+
+
 def render_handbook(
     catalog: Catalog, options: RenderOptions | None = None, releases: Sequence[Release] = ()
 ) -> dict[str, str]:
@@ -79,46 +91,86 @@ def render_handbook(
     rollout or checklist lists them.
     """
     options = options or RenderOptions()
-    env = _environment(options)
-    layout = options.layout
-    jobs: list[tuple[str, str, dict[str, Any]]] = [
-        (layout.home(), "home.md.j2", {}),
-        (layout.runbooks_index(), "runbooks.md.j2", {}),
-        (layout.flags(), "flags.md.j2", {}),
-        (layout.policy(), "policy.md.j2", {}),
-        (layout.checklists_index(), "checklists.md.j2", {}),
+    jobs = page_jobs(catalog, options.layout, releases)
+    return render_jobs(jobs, catalog, options, environment(options))
+
+
+def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()) -> list[Job]:
+    """Every page the catalog makes, not yet rendered."""
+    jobs = [
+        Job(layout.home(), "home.md.j2", {}),
+        Job(layout.runbooks_index(), "runbooks.md.j2", {}),
+        Job(layout.flags(), "flags.md.j2", {}),
+        Job(layout.policy(), "policy.md.j2", {}),
+        Job(layout.checklists_index(), "checklists.md.j2", {}),
     ]
-    jobs += [(layout.service(s.id), "service.md.j2", {"service": s}) for s in catalog.services]
-    jobs += [(_page(layout, a), "alert.md.j2", {"alert": a}) for a in catalog.alerts]
-    jobs += [(_page(layout, i), "incident.md.j2", {"incident": i}) for i in catalog.incidents]
     jobs += [
-        (_page(layout, r), "rollout.md.j2", {"rollout": r, "releases": _of(releases, r)})
+        Job(layout.service(s.id), "service.md.j2", {"service": s}, ("services", s.id.lower()))
+        for s in catalog.services
+    ]
+    jobs += [
+        Job(_page(layout, a), "alert.md.j2", {"alert": a}, ("alerts", a.id.lower()))
+        for a in catalog.alerts
+    ]
+    jobs += [
+        Job(_page(layout, i), "incident.md.j2", {"incident": i}, ("incidents", i.id.lower()))
+        for i in catalog.incidents
+    ]
+    jobs += [
+        Job(
+            _page(layout, r),
+            "rollout.md.j2",
+            {"rollout": r, "releases": _of(releases, r)},
+            ("rollouts", r.id.lower()),
+        )
         for r in catalog.rollouts
     ]
     jobs += [
-        (_page(layout, c), "checklist.md.j2", {"checklist": c, "releases": _of(releases, c)})
+        Job(
+            _page(layout, c),
+            "checklist.md.j2",
+            {"checklist": c, "releases": _of(releases, c)},
+            ("checklists", c.id.lower()),
+        )
         for c in catalog.checklists
     ]
-    jobs += [(_page(layout, r), "release.md.j2", {"release": r}) for r in releases]
+    jobs += [
+        Job(_page(layout, r), "release.md.j2", {"release": r}, subject_of(r.definition))
+        for r in releases
+    ]
+    return jobs
+
+
+def render_jobs(
+    jobs: Sequence[Job], catalog: Catalog, options: RenderOptions, env: jinja2.Environment
+) -> dict[str, str]:
+    """Render `jobs` with `env` (from `environment(options)`): page path → Markdown."""
     pages: dict[str, str] = {}
-    for page, template_name, values in jobs:
-        template = _template(env, template_name)
+    for job in jobs:
+        template = _template(env, job.template)
         context = {
             "catalog": catalog,
-            "page": page,
-            "layout": layout,
+            "page": job.page,
+            "layout": options.layout,
             "today": options.today,
-            **values,
+            **job.values,
         }
-        pages[page] = _render(template, context)
+        pages[job.page] = _render(template, context)
     return pages
+
+
+def subject_of(definition: Rollout | Checklist) -> tuple[str, str]:
+    """The (section, lower-cased id) of a checklist a release record belongs to."""
+    section = "rollouts" if isinstance(definition, Rollout) else "checklists"
+    return section, definition.id.lower()
 
 
 def _of(releases: Sequence[Release], definition: Rollout | Checklist) -> list[Release]:
     return [r for r in releases if r.definition is definition]
 
 
-def _environment(options: RenderOptions) -> jinja2.Environment:
+def environment(options: RenderOptions) -> jinja2.Environment:
+    """The Jinja2 environment for `options`: the handbook's templates over the built-in ones."""
     loaders: list[jinja2.BaseLoader] = []
     if options.templates is not None and options.templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(options.templates))

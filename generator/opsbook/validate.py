@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from opsbook import collector
-from opsbook.catalog import build_catalog
+from opsbook.catalog import build_catalog, plain
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
-from opsbook.loader import SourceFile, load_paths
+from opsbook.loader import LoadProblem, SourceFile, discover, load_source, read_file
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
-from opsbook.quality import check_quality
+from opsbook.quality import Context, check_file_quality, flags_used, unused_flags
 from opsbook.releases import Release, check_release_files
-from opsbook.rules import build_index, check_files, without
+from opsbook.rules import KINDS, build_index, check_files, definitions, without
 from opsbook.schema import check_document
 from opsbook.settings import Settings
 
@@ -51,39 +52,130 @@ def validate_paths(
     With `model` false the catalog is only built when release records need it: a plain
     check (`opsbook validate`) has no use for it.
     """
-    with collector.paused():
-        return _validate(paths, settings or Settings(), releases, model)
+    return Validator(keep=False).validate(paths, settings, releases, model=model)
 
 
-def _validate(
-    paths: Sequence[str | os.PathLike[str]],
-    settings: Settings,
-    releases: Sequence[str | os.PathLike[str]],
-    model: bool,
-) -> Validation:
-    loaded = load_paths(paths)
-    found = list(loaded.diagnostics)
-    invalid: dict[str, set[tuple[str, int]]] = {}
-    for source in loaded.files:
-        problems, invalid[source.path] = check_document(source)
-        found.extend(problems)
-    # The rules also see files with schema errors (they walk documents defensively), so a
-    # typo in one definition does not turn every reference to it into an error too.
-    index, duplicates = build_index(loaded.files)
-    found.extend(duplicates)
-    found.extend(check_page_paths(loaded.files))
-    checkable = [without(f, invalid.get(f.path, set())) for f in loaded.files]
-    found.extend(check_files(checkable, index))
-    found.extend(check_quality(checkable, index, settings.today))
-    valid = not any(d.level is Level.ERROR for d in _apply(found, settings))
-    records_exist = any(Path(p).exists() for p in releases)
-    catalog = build_catalog(loaded.files) if valid and (model or records_exist) else None
-    release_problems, records = check_release_files(releases, catalog)
-    found.extend(release_problems)
-    diagnostics = tuple(sort_diagnostics(_apply(found, settings)))
-    if any(d.level is Level.ERROR for d in diagnostics):
-        catalog = None
-    return Validation(tuple(loaded.files), diagnostics, catalog, tuple(records))
+_LOOKED_INTO = ("services", "teams", "severities", "flags")
+"""Sections whose content a rule reads while checking another file (an SLO a gate names,
+whether a severity pages, a team's channels, a flag's type). A rule that starts reading
+another section's content must add it here, or `Validator` would reuse stale findings."""
+
+
+@dataclass
+class _Checked:
+    """One file's own results, good for as long as its bytes stay the same."""
+
+    digest: bytes
+    source: SourceFile | None
+    own: list[Diagnostic]  # loading and schema problems
+    checkable: SourceFile | None = None  # without the definitions that have schema errors
+    facts: object = None  # what the rules of other files may read of this one
+    flags_used: set[str] = field(default_factory=set)
+    across_key: object = None
+    across: list[Diagnostic] = field(default_factory=list)  # rules' findings for across_key
+
+
+class Validator:
+    """Validates definitions. Kept between runs, as `opsbook serve` keeps it, it re-reads
+    only files whose bytes changed and re-runs the rules only where their answer can
+    differ: an edit to one alert re-checks one file, not ten thousand alerts.
+
+    With `keep` false nothing is kept, and nothing is spent on what keeping needs.
+    """
+
+    def __init__(self, *, keep: bool = True) -> None:
+        self.keep = keep
+        self._files: dict[Path, _Checked] = {}
+
+    def validate(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        settings: Settings | None = None,
+        releases: Sequence[str | os.PathLike[str]] = (),
+        *,
+        model: bool = True,
+    ) -> Validation:
+        """As `validate_paths`."""
+        with collector.paused():
+            return self._validate(paths, settings or Settings(), releases, model)
+
+    def _validate(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        settings: Settings,
+        releases: Sequence[str | os.PathLike[str]],
+        model: bool,
+    ) -> Validation:
+        found = discover(paths)
+        checked = [self._check(path) for path in found]
+        self._files = {path: c for path, c in zip(found, checked, strict=True) if c.digest}
+        files = [c.source for c in checked if c.source is not None]
+        problems = [d for c in checked for d in c.own]
+        # The rules also see definitions with schema errors (they walk documents
+        # defensively), so a typo in one does not turn every reference to it into an error.
+        index, duplicates = build_index(files)
+        problems.extend(duplicates)
+        problems.extend(check_page_paths(files))
+        across_key = (
+            (settings.today, tuple(c.facts for c in checked if c.source is not None))
+            if self.keep
+            else None
+        )
+        context = Context(index, settings.today)
+        views = [(c, c.checkable) for c in checked if c.checkable is not None]
+        for c, view in views:
+            if c.across_key != across_key or across_key is None:
+                c.across = [*check_files([view], index), *check_file_quality(view, context)]
+                c.across_key = across_key
+            problems.extend(c.across)
+        used = set().union(*(c.flags_used for c, _ in views))
+        problems.extend(unused_flags([view for _, view in views], used))
+        valid = not any(d.level is Level.ERROR for d in _apply(problems, settings))
+        records_exist = any(Path(p).exists() for p in releases)
+        catalog = build_catalog(files) if valid and (model or records_exist) else None
+        release_problems, records = check_release_files(releases, catalog)
+        problems.extend(release_problems)
+        diagnostics = tuple(sort_diagnostics(_apply(problems, settings)))
+        if any(d.level is Level.ERROR for d in diagnostics):
+            catalog = None
+        return Validation(tuple(files), diagnostics, catalog, tuple(records))
+
+    def _check(self, path: Path) -> _Checked:
+        """One file's own results: from the last run when its bytes are the same."""
+        try:
+            raw = read_file(path)
+        except LoadProblem:
+            return _Checked(b"", *load_source(path))  # reports the problem; not kept
+        if not self.keep:
+            return self._first_check(path, raw, b"")
+        digest = hashlib.blake2b(raw, digest_size=16).digest()
+        kept = self._files.get(path)
+        if kept is not None and kept.digest == digest:
+            return kept
+        return self._first_check(path, raw, digest)
+
+    def _first_check(self, path: Path, raw: bytes, digest: bytes) -> _Checked:
+        source, problems = load_source(path, raw)
+        if source is None:
+            return _Checked(digest, None, problems)
+        schema_problems, invalid = check_document(source)
+        checkable = without(source, invalid)
+        return _Checked(
+            digest,
+            source,
+            problems + schema_problems,
+            checkable,
+            _facts(source) if self.keep else None,
+            flags_used(checkable),
+        )
+
+
+def _facts(source: SourceFile) -> object:
+    """The ids of every definition in a file, and the content of those that rules of other
+    files read: when no file's facts change, no file's cross-file findings change."""
+    ids = tuple((s, node["id"]) for s in KINDS for node, _ in definitions(source, s))
+    content = repr([plain(node) for s in _LOOKED_INTO for node, _ in definitions(source, s)])
+    return ids, content
 
 
 def _apply(found: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
