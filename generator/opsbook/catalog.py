@@ -72,14 +72,23 @@ def unique_ids(candidates: list[str]) -> list[str]:
     return result
 
 
-def build_catalog(files: list[SourceFile]) -> Catalog:
-    """The catalog of all definitions in `files`, in file order."""
-    return _Builder(files).build()
+def build_catalog(
+    files: list[SourceFile], reuse: dict[tuple[str, str], Any] | None = None
+) -> Catalog:
+    """The catalog of all definitions in `files`, in file order.
+
+    `reuse` maps (section, lower-cased id) to model objects of an earlier catalog that are
+    still right: their definitions are unchanged, and so is everything they point at (see
+    `changes.dependents`). Flags, alerts, rollouts, incidents and checklists are taken from
+    it, and only when it holds every service, team, severity and escalation policy.
+    """
+    return _Builder(files, reuse or {}).build()
 
 
 class _Builder:
-    def __init__(self, files: list[SourceFile]) -> None:
+    def __init__(self, files: list[SourceFile], reuse: dict[tuple[str, str], Any]) -> None:
         self.files = files
+        self.reuse = reuse
         self.teams: dict[str, Team] = {}
         self.severities: dict[str, Severity] = {}
         self.escalations: dict[str, Escalation] = {}
@@ -93,7 +102,69 @@ class _Builder:
     def _each(self, section: str) -> list[tuple[SourceFile, YMap]]:
         return [(f, node) for f in self.files for node in f.data.get(section, ())]
 
+    def _reused(self, section: str, node: YMap) -> Any:
+        return self.reuse.get((section, node["id"].lower()))
+
     def build(self) -> Catalog:
+        shared = ("teams", "severities", "escalations", "services")
+        if self.reuse and all(
+            self._reused(section, node) is not None
+            for section in shared
+            for _, node in self._each(section)
+        ):
+            self._take_shared()
+        else:
+            self.reuse = {}
+            self._build_shared()
+        for f, node in self._each("flags"):
+            self.flags[node["id"].lower()] = self._reused("flags", node) or self._flag(f, node)
+        if not self.reuse:  # services get their procedures now that flags exist
+            services = self._each("services")
+            for (_, node), service in zip(services, self.services.values(), strict=True):
+                procedures = tuple(self._procedure(p) for p in node.get("procedures", ()))
+                _patch(service, "procedures", procedures)
+        built = []
+        for f, node in self._each("alerts"):
+            alert = self._reused("alerts", node)
+            if alert is None:
+                alert = self._alert(f, node)
+                built.append((alert, node))
+            self.alerts[node["id"].lower()] = alert
+        for f, node in self._each("rollouts"):
+            key = node["id"].lower()
+            self.rollouts[key] = self._reused("rollouts", node) or self._rollout(f, node)
+        for f, node in self._each("incidents"):
+            key = node["id"].lower()
+            self.incidents[key] = self._reused("incidents", node) or self._incident(f, node)
+        for alert, node in built:
+            incidents = tuple(self.incidents[i.lower()] for i in node.get("incidents", ()))
+            _patch(alert, "incidents", incidents)
+        for f, node in self._each("checklists"):
+            key = node["id"].lower()
+            self.checklists[key] = self._reused("checklists", node) or self._checklist(f, node)
+        return Catalog(
+            services=tuple(self.services.values()),
+            teams=tuple(self.teams.values()),
+            severities=tuple(sorted(self.severities.values(), key=lambda s: (s.rank, s.id))),
+            escalations=tuple(self.escalations.values()),
+            flags=tuple(self.flags.values()),
+            alerts=tuple(self.alerts.values()),
+            rollouts=tuple(self.rollouts.values()),
+            incidents=tuple(self.incidents.values()),
+            checklists=tuple(self.checklists.values()),
+        )
+
+    def _take_shared(self) -> None:
+        for section, found in (
+            ("teams", self.teams),
+            ("severities", self.severities),
+            ("escalations", self.escalations),
+            ("services", self.services),
+        ):
+            for _, node in self._each(section):
+                found[node["id"].lower()] = self._reused(section, node)
+
+    def _build_shared(self) -> None:
         for f, node in self._each("teams"):
             self.teams[node["id"].lower()] = self._team(f, node)
         for team in self.teams.values():
@@ -113,39 +184,6 @@ class _Builder:
             ):
                 if "service" in raw:
                     _patch(dependency, "service", self.services[raw["service"].lower()])
-        for f, node in self._each("flags"):
-            self.flags[node["id"].lower()] = self._flag(f, node)
-        # Services get their procedures now that flags exist.
-        for (_, node), service in zip(services, self.services.values(), strict=True):
-            _patch(
-                service, "procedures", tuple(self._procedure(p) for p in node.get("procedures", ()))
-            )
-        alerts = self._each("alerts")
-        for f, node in alerts:
-            self.alerts[node["id"].lower()] = self._alert(f, node)
-        for f, node in self._each("rollouts"):
-            self.rollouts[node["id"].lower()] = self._rollout(f, node)
-        for f, node in self._each("incidents"):
-            self.incidents[node["id"].lower()] = self._incident(f, node)
-        for (_, node), alert in zip(alerts, self.alerts.values(), strict=True):
-            _patch(
-                alert,
-                "incidents",
-                tuple(self.incidents[i.lower()] for i in node.get("incidents", ())),
-            )
-        for f, node in self._each("checklists"):
-            self.checklists[node["id"].lower()] = self._checklist(f, node)
-        return Catalog(
-            services=tuple(self.services.values()),
-            teams=tuple(self.teams.values()),
-            severities=tuple(sorted(self.severities.values(), key=lambda s: (s.rank, s.id))),
-            escalations=tuple(self.escalations.values()),
-            flags=tuple(self.flags.values()),
-            alerts=tuple(self.alerts.values()),
-            rollouts=tuple(self.rollouts.values()),
-            incidents=tuple(self.incidents.values()),
-            checklists=tuple(self.checklists.values()),
-        )
 
     # --- shared pieces ----------------------------------------------------------------
 

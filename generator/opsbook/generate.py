@@ -49,10 +49,12 @@ def plan_changes(
     whose text is as before are taken to be on disk as written, so only new, changed and
     gone pages are read."""
     ours = set(layout.folders)
+    base = str(root)
     changed = {
         p: text
         for p, text in pages.items()
-        if p.split("/", 1)[0] in ours and (previous.get(p) != text or not (root / p).is_file())
+        if p.split("/", 1)[0] in ours
+        and (previous.get(p) != text or not os.path.isfile(os.path.join(base, p)))
     }
     plan = _plan_writes(changed, root)
     plan.unchanged += sum(1 for p in pages if p.split("/", 1)[0] in ours) - len(changed)

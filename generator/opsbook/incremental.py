@@ -10,32 +10,22 @@ every page: those reach most of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from opsbook.catalog import plain
+from opsbook.changes import SHARED, FingerprintCache, Key, changed, neighbours
 from opsbook.loader import SourceFile
 from opsbook.model import Catalog
 from opsbook.releases import Release
-from opsbook.render import Job, RenderOptions, environment, page_jobs, render_jobs, subject_of
-from opsbook.rules import KINDS, REFERENCES, definitions, walk
-
-Key = tuple[str, str]
-"""A definition as (section, lower-cased id); a release record as ("releases", path)."""
-
-_SHARED = frozenset({"services", "teams", "severities", "escalations"})
-"""Sections whose definitions most pages show: a change to one renders everything."""
-
-
-@dataclass(frozen=True)
-class _FileFacts:
-    """Each definition of one loaded file: what it says and where, and what it refers to."""
-
-    source: SourceFile
-    prints: dict[Key, object]
-    refs: dict[Key, frozenset[Key]]
+from opsbook.render import (
+    Fragments,
+    RenderOptions,
+    environment,
+    page_jobs,
+    render_jobs,
+    subject,
+)
 
 
 class Renderer:
@@ -47,7 +37,8 @@ class Renderer:
         self.rendered = 0  # how many pages the last call rendered
         self._setup: object = None
         self._env: jinja2.Environment | None = None
-        self._files: dict[str, _FileFacts] = {}
+        self._fragments = Fragments()
+        self._fingerprints = FingerprintCache()
         self._prints: dict[Key, object] = {}
         self._refs: dict[Key, frozenset[Key]] = {}
 
@@ -60,24 +51,32 @@ class Renderer:
     ) -> dict[str, str]:
         """Every page, as `render_handbook` renders them. `files` are the loaded files the
         catalog was built from."""
-        facts = [self._facts(source) for source in files]
-        self._files = {f.source.path: f for f in facts}
-        prints = {key: value for f in facts for key, value in f.prints.items()}
-        refs = {key: value for f in facts for key, value in f.refs.items()}
+        prints, refs = self._fingerprints.of(files)
         for release in releases:
             key = ("releases", release.source.path)
             prints[key] = repr(
                 (release.source, release.started, release.started_by, sorted(release.ticks.items()))
             )
-            refs[key] = frozenset({subject_of(release.definition)})
+            refs[key] = frozenset({subject(release.definition)})
         jobs = page_jobs(catalog, options.layout, releases)
         setup = _setup(options)
+        affected: set[Key] | None = None
         if setup != self._setup or self._env is None:
-            self._env, self._setup = environment(options), setup
-            chosen = jobs
+            self._fragments = Fragments()
+            self._env, self._setup = environment(options, self._fragments), setup
         else:
-            chosen = self._affected(jobs, prints, refs)
+            affected = self._affected(prints, refs)
+        chosen = [
+            job
+            for job in jobs
+            if affected is None
+            or job.subject is None
+            or job.subject in affected
+            or job.page not in self.pages
+        ]
+        self._fragments.start(affected)
         rendered = render_jobs(chosen, catalog, options, self._env)
+        self._fragments.finish()
         self.rendered = len(rendered)
         self.pages = {
             job.page: rendered[job.page] if job.page in rendered else self.pages[job.page]
@@ -87,46 +86,14 @@ class Renderer:
         return self.pages
 
     def _affected(
-        self, jobs: list[Job], prints: dict[Key, object], refs: dict[Key, frozenset[Key]]
-    ) -> list[Job]:
-        changed = {
-            key
-            for key in prints.keys() | self._prints.keys()
-            if prints.get(key) != self._prints.get(key)
-        }
-        if any(section in _SHARED for section, _ in changed):
-            return jobs
-        affected = set(changed)
-        for key in changed:
-            affected.update(refs.get(key, ()), self._refs.get(key, ()))
-        affected.update(key for key, targets in refs.items() if not targets.isdisjoint(changed))
-        return [
-            job
-            for job in jobs
-            if job.subject is None or job.subject in affected or job.page not in self.pages
-        ]
-
-    def _facts(self, source: SourceFile) -> _FileFacts:
-        kept = self._files.get(source.path)
-        if kept is not None and kept.source is source:
-            return kept  # the validator kept the file: its bytes did not change
-        file_service = source.data.get("service")
-        prints: dict[Key, object] = {}
-        refs: dict[Key, frozenset[Key]] = {}
-        for section in KINDS:
-            for node, _ in definitions(source, section):
-                key = (section, node["id"].lower())
-                prints[key] = (source.path, node.mark[0], file_service, repr(plain(node)))
-                targets = {
-                    (target, value.lower())
-                    for path, target in REFERENCES.get(section, ())
-                    for value, _ in walk(node, path)
-                    if isinstance(value, str)
-                }
-                if "service" not in node and isinstance(file_service, str):
-                    targets.add(("services", file_service.lower()))
-                refs[key] = frozenset(targets)
-        return _FileFacts(source, prints, refs)
+        self, prints: dict[Key, object], refs: dict[Key, frozenset[Key]]
+    ) -> set[Key] | None:
+        """The definitions whose pages (and parts of pages) may have changed since the last
+        render: None for all of them."""
+        edited = changed(self._prints, prints)
+        if any(section in SHARED for section, _ in edited):
+            return None
+        return neighbours(edited, refs, self._refs)
 
 
 def _setup(options: RenderOptions) -> object:

@@ -156,10 +156,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
                 time.perf_counter() - start,
             )
         self.generated = set()
+        present = files.src_uris
         for page, text in pages.items():
-            if page == self.handbook.layout.home() and files.get_file_from_path(page):
+            existing = present.get(page)
+            if page == self.handbook.layout.home() and existing is not None:
                 continue  # the handbook has a hand-written home page
-            existing = files.get_file_from_path(page)
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, page, content=text))

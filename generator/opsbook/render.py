@@ -14,7 +14,7 @@ import os
 import posixpath
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,7 @@ def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()
         for c in catalog.checklists
     ]
     jobs += [
-        Job(_page(layout, r), "release.md.j2", {"release": r}, subject_of(r.definition))
+        Job(_page(layout, r), "release.md.j2", {"release": r}, subject(r.definition))
         for r in releases
     ]
     return jobs
@@ -159,18 +159,13 @@ def render_jobs(
     return pages
 
 
-def subject_of(definition: Rollout | Checklist) -> tuple[str, str]:
-    """The (section, lower-cased id) of a checklist a release record belongs to."""
-    section = "rollouts" if isinstance(definition, Rollout) else "checklists"
-    return section, definition.id.lower()
-
-
 def _of(releases: Sequence[Release], definition: Rollout | Checklist) -> list[Release]:
     return [r for r in releases if r.definition is definition]
 
 
-def environment(options: RenderOptions) -> jinja2.Environment:
-    """The Jinja2 environment for `options`: the handbook's templates over the built-in ones."""
+def environment(options: RenderOptions, fragments: Fragments | None = None) -> jinja2.Environment:
+    """The Jinja2 environment for `options`: the handbook's templates over the built-in
+    ones; `fragments` keeps parts of pages between renders (see `Fragments`)."""
     loaders: list[jinja2.BaseLoader] = []
     if options.templates is not None and options.templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(options.templates))
@@ -204,8 +199,68 @@ def environment(options: RenderOptions) -> jinja2.Environment:
         tick=_tick,
         checklist_bar=_checklist_bar,
         zip=zip,
+        memo=(fragments or Fragments()).memo,
     )
     return env
+
+
+class Fragments:
+    """Parts of the pages about many definitions (home, indexes, flags, policy) that a
+    `Renderer` keeps between renders. In a template,
+
+        {% call memo("row", alert) %}...{% endcall %}
+
+    marks a part that shows only that definition and the ones linked with it (by a
+    reference, either way, or of a kind every page shows): it is rendered again only when
+    one of them changed. Without a `Renderer`, every part is rendered.
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str, tuple[str, str]], str] = {}
+        self.changed: Container[tuple[str, str]] | None = None  # None: nothing kept holds
+        self.keep = False
+        self._used: dict[tuple[str, str, tuple[str, str]], str] = {}
+
+    @jinja2.pass_context
+    def memo(
+        self, context: jinja2.runtime.Context, name: str, definition: object, caller: Any
+    ) -> str:
+        """The part `caller` renders, or the same part from the last render."""
+        if not self.keep:
+            return str(caller())
+        key = (str(context["page"]), name, subject(definition))
+        text = None if self.changed is None or key[2] in self.changed else self.kept.get(key)
+        if text is None:
+            text = str(caller())
+        self._used[key] = text
+        return text
+
+    def start(self, changed: Container[tuple[str, str]] | None) -> None:
+        """Begin a render in which the parts of `changed` definitions (all, for None) are
+        rendered again."""
+        self.keep, self.changed, self._used = True, changed, {}
+
+    def finish(self) -> None:
+        """Keep the parts of the render just done (only those)."""
+        self.kept, self._used = self._used, {}
+
+
+_SECTIONS: dict[type, str] = {
+    Service: "services",
+    Team: "teams",
+    Severity: "severities",
+    Escalation: "escalations",
+    Flag: "flags",
+    Alert: "alerts",
+    Rollout: "rollouts",
+    Incident: "incidents",
+    Checklist: "checklists",
+}
+
+
+def subject(definition: object) -> tuple[str, str]:
+    """A definition as (section, lower-cased id)."""
+    return _SECTIONS[type(definition)], str(getattr(definition, "id", "")).lower()
 
 
 def _attribute(value: str) -> str:
@@ -277,8 +332,11 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     except Exception as exc:  # a template's own error, reported at its file and line
         raise TemplateProblem(f"{_template_line(exc)}: {exc}") from exc
     # One blank line at most and no trailing spaces: stable output whatever the template.
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    if " \n" in text or "\t\n" in text:
+        text = re.sub(r"[ \t]+\n", "\n", text)
+    if "\n\n\n" in text:
+        text = re.sub(r"\n{3,}", "\n\n", text)
+    text = text.strip("\n")
     # The marker goes under the title: mkdocs takes a page's title from a leading heading.
     title, rest = text.split("\n", 1) if text.startswith("# ") else ("", text)
     return "".join(f"{part}\n\n" for part in (title, _MARKER) if part) + rest.lstrip("\n") + "\n"
@@ -320,6 +378,20 @@ def _page(layout: Layout, obj: object) -> str:
     raise TypeError(f"no page for {type(obj).__name__}")
 
 
+def relative(page: str, start: str) -> str:
+    """The link from page `start` to page `page`, both relative to the root (as
+    `posixpath.relpath` from the folder of `start`, without asking for the working
+    directory, which relpath does on each of the many thousand links of a large handbook)."""
+    target = page.split("/")
+    here = start.split("/")[:-1]
+    common = 0
+    for a, b in zip(target[:-1], here, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "../" * (len(here) - common) + "/".join(target[common:])
+
+
 class _Links:
     """Relative links between pages, and links to the YAML a page came from."""
 
@@ -333,8 +405,7 @@ class _Links:
         page = target if isinstance(target, str) else _page(self.options.layout, target)
         if isinstance(target, Flag | Severity | Escalation | Team) and not anchor:
             anchor = self.options.slugify(target.id, "-")
-        here = posixpath.dirname(context["page"])
-        path = posixpath.relpath(page, here or ".")
+        path = relative(page, context["page"])
         return f"{path}#{anchor}" if anchor else path
 
     @jinja2.pass_context

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from opsbook import collector
 from opsbook.catalog import build_catalog, plain
+from opsbook.changes import SHARED, FingerprintCache, Key, changed, dependents
 from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
 from opsbook.loader import LoadProblem, SourceFile, discover, load_source, read_file
 from opsbook.model import Catalog
@@ -86,6 +88,8 @@ class Validator:
     def __init__(self, *, keep: bool = True) -> None:
         self.keep = keep
         self._files: dict[Path, _Checked] = {}
+        self._fingerprints = FingerprintCache()
+        self._built: tuple[Catalog, dict[Key, object]] | None = None
 
     def validate(
         self,
@@ -132,13 +136,29 @@ class Validator:
         problems.extend(unused_flags([view for _, view in views], used))
         valid = not any(d.level is Level.ERROR for d in _apply(problems, settings))
         records_exist = any(Path(p).exists() for p in releases)
-        catalog = build_catalog(files) if valid and (model or records_exist) else None
+        catalog = self._catalog(files) if valid and (model or records_exist) else None
         release_problems, records = check_release_files(releases, catalog)
         problems.extend(release_problems)
         diagnostics = tuple(sort_diagnostics(_apply(problems, settings)))
         if any(d.level is Level.ERROR for d in diagnostics):
             catalog = None
         return Validation(tuple(files), diagnostics, catalog, tuple(records))
+
+    def _catalog(self, files: list[SourceFile]) -> Catalog:
+        """The catalog, reusing from the last one built every model object whose
+        definition, and whatever it points at, is unchanged."""
+        if not self.keep:
+            return build_catalog(files)
+        prints, refs = self._fingerprints.of(files)
+        reuse: dict[Key, Any] = {}
+        if self._built is not None:
+            last, last_prints = self._built
+            rebuild = dependents(changed(last_prints, prints), refs)
+            if not any(section in SHARED for section, _ in rebuild):
+                reuse = {key: d for key, d in _definitions(last) if key not in rebuild}
+        catalog = build_catalog(files, reuse)
+        self._built = (catalog, prints)
+        return catalog
 
     def _check(self, path: Path) -> _Checked:
         """One file's own results: from the last run when its bytes are the same."""
@@ -168,6 +188,12 @@ class Validator:
             _facts(source) if self.keep else None,
             flags_used(checkable),
         )
+
+
+def _definitions(catalog: Catalog) -> Iterator[tuple[Key, Any]]:
+    for section in KINDS:
+        for definition in getattr(catalog, section):
+            yield (section, definition.id.lower()), definition
 
 
 def _facts(source: SourceFile) -> object:
