@@ -71,9 +71,7 @@ def definitions_of(data: YMap, section: str) -> Iterator[tuple[YMap, object]]:
 def edit_prose(text: str, node: YMap) -> str:
     """`text` with "Edited " put in front of the definition's first one-line prose field
     (its id when it has none)."""
-    field = next(
-        (f for f in _PROSE if isinstance(node.get(f), str) and "\n" not in node[f]), "id"
-    )
+    field = next((f for f in _PROSE if isinstance(node.get(f), str) and "\n" not in node[f]), "id")
     line, col = node.value_marks[field]
     lines = text.split("\n")
     at = col - 1 + (lines[line - 1][col - 1] in "'\"")
