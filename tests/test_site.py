@@ -133,6 +133,24 @@ def test_navigation_is_sectioned_and_leaves_out_individual_alerts(built: Path) -
     assert "Runbooks" in nav and "Checklists" in nav
 
 
+def test_a_navigation_section_longer_than_the_limit_lists_only_its_index() -> None:
+    """Every page carries the navigation: past `nav_limit` entries a section shrinks to its
+    index page, so per-page cost does not grow with the number of services."""
+    from mkdocs.structure.files import Files
+
+    from opsbook.pages import Layout
+    from opsbook.plugin import _navigation
+
+    catalog = validate_paths([ROOT / "ops"]).catalog
+    layout = Layout()
+    wide = _navigation(catalog, layout, Files([]), set(), 30)
+    narrow = _navigation(catalog, layout, Files([]), set(), 4)
+    assert len(wide[1]["Runbooks"]) == 1 + len(catalog.services) == 6
+    assert len(wide[4]["Checklists"]) == 1 + len(catalog.rollouts) + len(catalog.checklists)
+    assert narrow[1] == {"Runbooks": [layout.runbooks_index()]}
+    assert narrow[4] == {"Checklists": [layout.checklists_index()]}
+
+
 def test_invalid_definitions_fail_the_build_and_leave_the_site_alone(built: Path) -> None:
     before = tree(built / "site")
     path = built / "ops/onesource.yaml"

@@ -33,6 +33,10 @@ their first three lines are ever replaced or removed, so hand-written files are 
 SCHEMA_FILE = "schemas/opsbook.schema.json"
 """Where `opsbook schema` writes the bundled schema; modelines in `ops/` point at it."""
 
+NAV_LIMIT = 30
+"""A navigation section (services; rollouts and checklists) with more entries than this
+lists only its index page: every page carries the navigation, so it must stay small."""
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Larger files are refused unread: a definitions file is text written by people."""
 

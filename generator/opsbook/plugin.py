@@ -61,6 +61,7 @@ class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
     offline = c.Type(bool, default=True)
     rules = c.Type(dict, default={})
     today = c.Optional(c.Type(str))
+    nav_limit = c.Type(int, default=defaults.NAV_LIMIT)
 
 
 class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
@@ -174,7 +175,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             files.append(File.generated(config, published, abs_src_path=str(asset)))
         if config.nav is None:
             config.nav = _navigation(
-                validation.catalog, self.handbook.layout, files, self.generated
+                validation.catalog,
+                self.handbook.layout,
+                files,
+                self.generated,
+                self.config.nav_limit,
             )
         return files
 
@@ -213,34 +218,31 @@ def _as_plugin_error() -> Iterator[None]:
         raise PluginError(f"opsbook: {exc}") from exc
 
 
-def _navigation(catalog: Any, layout: Any, files: Files, generated: set[str]) -> list[Any]:
-    """A sectioned navigation that lists services and checklists but not every alert, so
-    each page carries a navigation whose size does not grow with the number of alerts.
+def _navigation(
+    catalog: Any, layout: Any, files: Files, generated: set[str], limit: int
+) -> list[Any]:
+    """A sectioned navigation that lists services and checklists but not every alert; a
+    section with more than `limit` entries lists only its index page. Every page carries
+    the navigation, so its size must not grow with the handbook: at 200 services, listing
+    them made each page of a 5,000-page site cost 1.5 times what it cost at 500 pages.
 
     Themes print navigation titles as HTML, so titles from definitions are escaped here.
     """
     from html import escape
 
+    def section(index: str, entries: list[dict[str, str]]) -> list[Any]:
+        return [index, *entries] if len(entries) <= limit else [index]
+
     nav: list[Any] = [{"Home": layout.home()}]
-    nav.append(
-        {
-            "Runbooks": [
-                layout.runbooks_index(),
-                *({escape(s.name): layout.service(s.id)} for s in catalog.services),
-            ]
-        }
-    )
+    services = [{escape(s.name): layout.service(s.id)} for s in catalog.services]
+    nav.append({"Runbooks": section(layout.runbooks_index(), services)})
     nav.append({"Flags": layout.flags()})
     nav.append({"Incident policy": layout.policy()})
-    nav.append(
-        {
-            "Checklists": [
-                layout.checklists_index(),
-                *({escape(r.name): layout.rollout(r.id)} for r in catalog.rollouts),
-                *({escape(c.title): layout.checklist(c.id)} for c in catalog.checklists),
-            ]
-        }
-    )
+    checklists = [
+        *({escape(r.name): layout.rollout(r.id)} for r in catalog.rollouts),
+        *({escape(c.title): layout.checklist(c.id)} for c in catalog.checklists),
+    ]
+    nav.append({"Checklists": section(layout.checklists_index(), checklists)})
     hand_written = sorted(
         f.src_uri
         for f in files.documentation_pages()
