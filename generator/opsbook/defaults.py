@@ -33,6 +33,9 @@ their first three lines are ever replaced or removed, so hand-written files are 
 SCHEMA_FILE = "schemas/opsbook.schema.json"
 """Where `opsbook schema` writes the bundled schema; modelines in `ops/` point at it."""
 
+PARALLEL_PAGES = 200
+"""From this many pages on, rendering is shared out over the machine's cores."""
+
 NAV_LIMIT = 30
 """A navigation section (services; rollouts and checklists) with more entries than this
 lists only its index page: every page carries the navigation, so it must stay small."""

@@ -9,6 +9,7 @@ and line.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import posixpath
@@ -21,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from opsbook import defaults, escape
+from opsbook import defaults, escape, parallel
 from opsbook.checks import Check, check_sections
 from opsbook.diagnostics import OpsbookError
 from opsbook.model import (
@@ -92,7 +93,12 @@ def render_handbook(
     """
     options = options or RenderOptions()
     jobs = page_jobs(catalog, options.layout, releases)
-    return render_jobs(jobs, catalog, options, environment(options))
+    env = environment(options)
+    for name in dict.fromkeys(job.template for job in jobs):
+        _template(env, name)  # compiled once, before the work is shared out
+    parts = parallel.cores() if len(jobs) >= defaults.PARALLEL_PAGES else 1
+    pages = parallel.split_map(jobs, lambda some: render_jobs(some, catalog, options, env), parts)
+    return {job.page: pages[job.page] for job in jobs}
 
 
 def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()) -> list[Job]:
@@ -172,6 +178,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
     loaders.append(jinja2.PackageLoader("opsbook", "templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_compiled_templates(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: every value goes through an escape filter
         trim_blocks=True,
@@ -202,6 +209,17 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         memo=(fragments or Fragments()).memo,
     )
     return env
+
+
+@functools.cache
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    """Jinja2's cache of compiled templates (in the system's temporary folder, one per
+    user, keyed by each template's text): compiling them is a tenth of generating a
+    500-page handbook. None when that folder cannot be used."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 class Fragments:

@@ -7,15 +7,16 @@ import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from opsbook import defaults
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.loader import SourceFile
 from opsbook.nodes import YList, YMap, mark_of
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is invalid, not before
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_PARTS = ("common", "services", "flags", "alerts", "rollouts", "incidents")
 """Package data files whose definitions go into the bundled schema's `$defs`."""
@@ -39,6 +40,8 @@ def bundled_schema() -> dict[str, Any]:
 @cache
 def validator() -> Draft202012Validator:
     """The validator, built once: building one costs far more than a validation."""
+    from jsonschema import Draft202012Validator
+
     schema = bundled_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -91,6 +94,8 @@ def check_document(source: SourceFile) -> tuple[list[Diagnostic], set[tuple[str,
 def release_validator() -> Draft202012Validator:
     """The validator of release state files (`checklists/releases/<rollout>/<release>.yaml`)."""
     folder = resources.files("opsbook") / "schemas"
+    from jsonschema import Draft202012Validator
+
     schema = json.loads((folder / "release.json").read_text("utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -124,6 +129,8 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     elif not plausible:
         yield error  # the value has none of the shapes: described by its expected types
     else:
+        from jsonschema.exceptions import best_match
+
         yield best_match([error])
 
 
