@@ -183,6 +183,20 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             )
         return files
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """What `_add_pages` settled for the build becomes collectable again, so a
+        process that builds many times (serve, or mkdocs used as a library) keeps no
+        old catalogs."""
+        from opsbook import collector
+
+        collector.release()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """As after a build: nothing stays settled when a build fails."""
+        from opsbook import collector
+
+        collector.release()
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         from opsbook.escape import clean_html
 
