@@ -31,7 +31,7 @@ class Plan:
 
 def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
     """Compare `pages` with what is on disk under the output folders of `layout`."""
-    wanted = {p: text for p, text in pages.items() if p.split("/", 1)[0] in layout.folders}
+    wanted = _ours(pages, layout)
     plan = _plan_writes(wanted, root)
     for folder in layout.folders:
         for path in sorted((root / folder).rglob("*.md")):
@@ -47,19 +47,23 @@ def plan_changes(
     """As `plan_pages`, for a process that wrote `previous` itself (`opsbook serve`): pages
     whose text is as before are taken to be on disk as written, so only new, changed and
     gone pages are read."""
-    ours = set(layout.folders)
     base = str(root)
+    wanted = _ours(pages, layout)
     changed = {
         p: text
-        for p, text in pages.items()
-        if p.split("/", 1)[0] in ours
-        and (previous.get(p) != text or not os.path.isfile(os.path.join(base, p)))
+        for p, text in wanted.items()
+        if previous.get(p) != text or not os.path.isfile(os.path.join(base, p))
     }
     plan = _plan_writes(changed, root)
-    plan.unchanged += sum(1 for p in pages if p.split("/", 1)[0] in ours) - len(changed)
-    gone = (p for p in previous if p not in pages and p.split("/", 1)[0] in ours)
+    plan.unchanged += len(wanted) - len(changed)
+    gone = (p for p in _ours(previous, layout) if p not in pages)
     plan.remove = sorted(p for p in gone if _is_generated(root / p))
     return plan
+
+
+def _ours(pages: dict[str, str], layout: Layout) -> dict[str, str]:
+    """The pages that go into the layout's output folders."""
+    return {p: text for p, text in pages.items() if p.split("/", 1)[0] in layout.folders}
 
 
 def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:

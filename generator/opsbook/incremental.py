@@ -30,15 +30,16 @@ from opsbook.render import (
 
 class Renderer:
     """Renders a handbook's pages, keeping them for the next call, which renders again
-    only the pages whose definitions (or their neighbours) changed."""
+    only the pages whose definitions (or their neighbours) changed. `fingerprints` may be
+    shared with the `Validator` of the same handbook."""
 
-    def __init__(self) -> None:
+    def __init__(self, fingerprints: FingerprintCache | None = None) -> None:
         self.pages: dict[str, str] = {}
         self.rendered = 0  # how many pages the last call rendered
         self._setup: object = None
         self._env: jinja2.Environment | None = None
         self._fragments = Fragments()
-        self._fingerprints = FingerprintCache()
+        self._fingerprints = fingerprints or FingerprintCache()
         self._prints: dict[Key, object] = {}
         self._refs: dict[Key, frozenset[Key]] = {}
 

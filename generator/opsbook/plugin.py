@@ -77,11 +77,14 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook makes mkdocs keep the plugin across the rebuilds of `serve`,
         so each rebuild re-checks and re-renders only what an edit changed."""
+        from opsbook.changes import FingerprintCache
         from opsbook.incremental import Renderer
         from opsbook.validate import Validator
 
-        self.validator = Validator() if command == "serve" else None
-        self.renderer = Renderer() if command == "serve" else None
+        if command == "serve":
+            fingerprints = FingerprintCache()  # one per edited file, for both
+            self.validator = Validator(fingerprints=fingerprints)
+            self.renderer = Renderer(fingerprints)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         with _as_plugin_error():
@@ -131,7 +134,6 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             validation, self.settings = self.prepared
             self.prepared = None
         else:
-            collector.release()  # a rebuild of `serve` drops what the last one settled
             validation = self.handbook.validate(self.settings, self.validator)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
@@ -148,7 +150,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
                 else plan_pages(pages, root, layout)
             )
             apply_plan(plan, root)
-            self.written = dict(pages) if self.renderer is not None else {}
+            self.written = pages if self.renderer is not None else {}
         if self.renderer is not None and self.renderer.rendered < len(pages):
             log.info(
                 "opsbook: %d of %d pages rendered again in %.2f s",

@@ -26,17 +26,6 @@ class Context:
     today: str
 
 
-def check_quality(files: list[SourceFile], index: Index, today: str) -> list[Diagnostic]:
-    """Every quality finding, leaving out those a definition suppresses."""
-    context = Context(index, today)
-    found: list[Diagnostic] = []
-    for source in files:
-        found.extend(check_file_quality(source, context))
-    used = set().union(*(flags_used(source) for source in files))
-    found.extend(unused_flags(files, used))
-    return found
-
-
 def check_file_quality(source: SourceFile, context: Context) -> list[Diagnostic]:
     """The findings within one file (all but unused flags, which need every file)."""
     return [found for check in _CHECKS for found in check(source, context)]

@@ -110,34 +110,18 @@ def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()
         Job(layout.policy(), "policy.md.j2", {}),
         Job(layout.checklists_index(), "checklists.md.j2", {}),
     ]
+
+    def about(definition: Any, template: str, **values: Any) -> Job:
+        return Job(_page(layout, definition), template, values, subject(definition))
+
+    jobs += [about(s, "service.md.j2", service=s) for s in catalog.services]
+    jobs += [about(a, "alert.md.j2", alert=a) for a in catalog.alerts]
+    jobs += [about(i, "incident.md.j2", incident=i) for i in catalog.incidents]
     jobs += [
-        Job(layout.service(s.id), "service.md.j2", {"service": s}, ("services", s.id.lower()))
-        for s in catalog.services
+        about(r, "rollout.md.j2", rollout=r, releases=_of(releases, r)) for r in catalog.rollouts
     ]
     jobs += [
-        Job(_page(layout, a), "alert.md.j2", {"alert": a}, ("alerts", a.id.lower()))
-        for a in catalog.alerts
-    ]
-    jobs += [
-        Job(_page(layout, i), "incident.md.j2", {"incident": i}, ("incidents", i.id.lower()))
-        for i in catalog.incidents
-    ]
-    jobs += [
-        Job(
-            _page(layout, r),
-            "rollout.md.j2",
-            {"rollout": r, "releases": _of(releases, r)},
-            ("rollouts", r.id.lower()),
-        )
-        for r in catalog.rollouts
-    ]
-    jobs += [
-        Job(
-            _page(layout, c),
-            "checklist.md.j2",
-            {"checklist": c, "releases": _of(releases, c)},
-            ("checklists", c.id.lower()),
-        )
+        about(c, "checklist.md.j2", checklist=c, releases=_of(releases, c))
         for c in catalog.checklists
     ]
     jobs += [

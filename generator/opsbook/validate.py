@@ -83,12 +83,13 @@ class Validator:
     differ: an edit to one alert re-checks one file, not ten thousand alerts.
 
     With `keep` false nothing is kept, and nothing is spent on what keeping needs.
+    `fingerprints` may be shared with the `Renderer` of the same handbook.
     """
 
-    def __init__(self, *, keep: bool = True) -> None:
+    def __init__(self, *, keep: bool = True, fingerprints: FingerprintCache | None = None) -> None:
         self.keep = keep
         self._files: dict[Path, _Checked] = {}
-        self._fingerprints = FingerprintCache()
+        self._fingerprints = fingerprints or FingerprintCache()
         self._built: tuple[Catalog, dict[Key, object]] | None = None
 
     def validate(
