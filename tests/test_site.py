@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from opsbook.diagnostics import UsageError
 from opsbook.validate import validate_paths
 from sitecheck import broken_links, read, site_pages, text_of
 from test_cli import run
@@ -213,6 +214,59 @@ def test_plugin_options_are_type_checked(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "opsbook plugin settings: `runbooks`" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", [None, "folder", 3, True, {"a": 1}, ["a"]])
+def test_the_cli_and_the_plugin_accept_the_same_options(value: object) -> None:
+    """The CLI checks the options table without mkdocs; mkdocs checks the plugin's config:
+    both take and refuse the same values, and fill in the same defaults."""
+    from opsbook.options import OPTIONS, check_options
+    from opsbook.plugin import OpsbookConfig
+
+    assert [name for name, _ in OpsbookConfig._schema] == list(OPTIONS)
+    for name in OPTIONS:
+        config = OpsbookConfig(config_file_path="mkdocs.yml")
+        config.load_dict({name: value})
+        errors, _ = config.validate()
+        try:
+            checked = check_options({name: value}, "mkdocs.yml")
+        except UsageError as exc:
+            assert errors, f"{name}={value!r}: only the CLI refuses it"
+            assert f"`{name}`: expected" in str(exc)
+        else:
+            assert not errors, f"{name}={value!r}: only the plugin refuses it"
+            assert checked == dict(config)
+
+
+@pytest.mark.parametrize("separator", ["-", "_"])
+def test_default_anchors_are_those_of_the_toc_extension(separator: str) -> None:
+    """Without a site, pages link to headings by the anchors Python-Markdown would make."""
+    from markdown.extensions.toc import slugify
+
+    from opsbook.render import RenderOptions
+
+    headings = [
+        "HighErrorRate", "Kill switch: payments.v2 ", "Žlutý kůň — ещё 50 %", "a__b--c  d",
+        "SEV-1 (critical)", "  ", "flag_x.y-z", "Ünïcödé\tTabs\nand lines", "日本語 only",
+    ]  # fmt: skip
+    slugify_default = RenderOptions().slugify
+    for heading in headings:
+        assert slugify_default(heading, separator) == slugify(heading, separator), heading
+
+
+def test_generate_never_imports_mkdocs(tmp_path: Path) -> None:
+    """A one-shot command starts fast: mkdocs is imported only to build or serve."""
+    root = copy_example(tmp_path)
+    script = (
+        "import sys\nfrom opsbook.cli import cli\n"
+        "try:\n    cli(['generate'])\nexcept SystemExit as exit:\n    assert not exit.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'markdown')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=ENV, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
 
 
 def test_output_folders_follow_the_plugin_settings(tmp_path: Path) -> None:

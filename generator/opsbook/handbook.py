@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook import defaults
 from opsbook.diagnostics import UsageError
+from opsbook.options import check_options
 from opsbook.pages import Layout
 from opsbook.render import RenderOptions, render_handbook
 from opsbook.settings import Settings, plugin_config
@@ -104,14 +105,6 @@ def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> H
 
 def load_handbook(config_file: Path) -> Handbook:
     """The handbook configured by `config_file` (mkdocs.yml; defaults when it is absent)."""
-    from opsbook.plugin import OpsbookConfig
-
-    options = plugin_config(config_file)
-    checked = OpsbookConfig(config_file_path=str(config_file))
-    checked.load_dict(dict(options))
-    errors, _ = checked.validate()
-    if errors:
-        problems = "; ".join(f"`{key}`: {error}" for key, error in errors)
-        raise UsageError(f"{config_file}: opsbook plugin settings: {problems}")
+    options = check_options(plugin_config(config_file), str(config_file))
     root = config_file.resolve().parent if config_file.is_file() else Path.cwd()
-    return handbook_from_options(root, dict(checked), str(config_file))
+    return handbook_from_options(root, options, str(config_file))

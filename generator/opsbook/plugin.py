@@ -23,8 +23,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
+from opsbook.options import OPTIONS
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -49,19 +49,27 @@ _EXTENSIONS: dict[str, dict[str, Any]] = {
 """Markdown extensions the generated pages rely on; added when a site lacks them."""
 
 
-class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
-    """The `opsbook` plugin's options (the CLI reads the same ones from mkdocs.yml)."""
+def _declared(name: str) -> Any:
+    """The mkdocs config option for one entry of the options table."""
+    option = OPTIONS[name]
+    if option.optional:
+        return c.Optional(c.Type(option.kind))
+    return c.Type(option.kind, default=option.default)
 
-    definitions = c.Type(str, default=defaults.DEFAULT_DEFINITIONS_DIR)
-    runbooks = c.Type(str, default=defaults.RUNBOOKS_DIR)
-    checklists = c.Type(str, default=defaults.CHECKLISTS_DIR)
-    templates = c.Type(str, default=defaults.TEMPLATES_DIR)
-    source_url = c.Optional(c.Type(str))
-    write = c.Type(bool, default=True)
-    offline = c.Type(bool, default=True)
-    rules = c.Type(dict, default={})
-    today = c.Optional(c.Type(str))
-    nav_limit = c.Type(int, default=defaults.NAV_LIMIT)
+
+class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The `opsbook` plugin's options (the CLI checks the same table, options.OPTIONS)."""
+
+    definitions = _declared("definitions")
+    runbooks = _declared("runbooks")
+    checklists = _declared("checklists")
+    templates = _declared("templates")
+    source_url = _declared("source_url")
+    write = _declared("write")
+    offline = _declared("offline")
+    rules = _declared("rules")
+    today = _declared("today")
+    nav_limit = _declared("nav_limit")
 
 
 class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]

@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,16 @@ from opsbook.model import (
 from opsbook.pages import Layout
 from opsbook.releases import Release
 
+_NOT_IN_SLUG = re.compile(r"[^\w\s-]")
+
 
 def _default_slugify(text: str, separator: str) -> str:
-    from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
-
-    return str(slugify(text, separator))
+    """The anchor Python-Markdown's `toc` extension gives a heading by default (accents
+    folded to ASCII, punctuation dropped, lower case, runs of spaces and separators made one
+    separator), without importing Markdown into a command that never renders HTML."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = _NOT_IN_SLUG.sub("", folded).strip().lower()
+    return re.sub(f"[{re.escape(separator)}\\s]+", separator, words)
 
 
 @dataclass(frozen=True)
