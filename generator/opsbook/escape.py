@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 _SPECIAL = set("\\`*_{}[]()<>#+-.!|~^=&:\"'$%")
+_ESCAPED = str.maketrans({ch: "\\" + ch for ch in _SPECIAL})
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
 
 def inline(value: Any) -> str:
     """A plain value as literal, one-line Markdown text (safe in a table cell too)."""
-    text = " ".join(_text(value).split())
-    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
+    return " ".join(_text(value).split()).translate(_ESCAPED)
 
 
 def code(value: Any) -> str:
@@ -40,7 +40,7 @@ def fence(value: Any, lang: str = "") -> str:
     """A fenced code block holding `value` verbatim; the fence outlasts any inside it."""
     text = _text(value).rstrip("\n")
     ticks = "`" * max(3, _longest_run(text, "`") + 1)
-    info = re.sub(r"[^A-Za-z0-9_+-]", "", lang)
+    info = _NOT_INFO.sub("", lang)
     return f"{ticks}{info}\n{text}\n{ticks}"
 
 
@@ -50,7 +50,8 @@ def prose(value: Any) -> str:
     out: list[str] = []
     fenced: str | None = None
     for line in _text(value).split("\n"):
-        opener = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
+        lead = line.lstrip()[:1]
+        opener = _FENCE.match(line) if lead and lead in "`~" else None
         if fenced is not None:
             if opener and opener.group(1)[0] == fenced[0] and len(opener.group(1)) >= len(fenced):
                 fenced = None
@@ -70,7 +71,7 @@ def brief(value: Any) -> str:
     structure, no raw HTML and no cell breaks."""
     text = " ".join(prose(" ".join(_text(value).split())).split())
     text = _outside_code(text, lambda part: part.replace("|", "\\|"))
-    return re.sub(r"^([#>+*=-]|\d+[.)])", r"\\\1", text)
+    return _BLOCK_START.sub(r"\\\1", text)
 
 
 def mermaid(value: Any) -> str:
@@ -164,7 +165,7 @@ _ATTRIBUTES = {
 
 def _demote(line: str) -> str:
     """A heading in prose becomes level 4 or lower, so it nests under the page's own."""
-    heading = re.match(r"( {0,3})(#{1,6})(\s)", line)
+    heading = _HEADING.match(line) if "#" in line else None
     if heading is None:
         return line
     level = min(6, len(heading.group(2)) + 3)
@@ -178,7 +179,9 @@ def _prose_line(line: str) -> str:
 
 def _outside_code(line: str, change: Callable[[str], str]) -> str:
     """`line` with `change` applied to everything but its code spans."""
-    parts = re.split(r"(`+)", line)
+    if "`" not in line:
+        return change(line)
+    parts = _TICKS.split(line)
     out: list[str] = []
     i = 0
     while i < len(parts):
@@ -194,8 +197,10 @@ def _outside_code(line: str, change: Callable[[str], str]) -> str:
 
 
 def _defuse(text: str) -> str:
-    text = re.sub(r"\]\(\s*([^)\s]*)", _link, text)
-    text = re.sub(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)", _reference, text)
+    if "](" in text:
+        text = _LINK.sub(_link, text)
+    if "]:" in text:
+        text = _REFERENCE.sub(_reference, text)
     return text.replace("<", "&lt;").replace("{", "\\{")
 
 
@@ -218,4 +223,15 @@ def _text(value: Any) -> str:
 
 
 def _longest_run(text: str, char: str) -> int:
-    return max((len(m) for m in re.findall(f"{re.escape(char)}+", text)), default=0)
+    if char not in text:
+        return 0
+    return max(len(m) for m in re.findall(f"{re.escape(char)}+", text))
+
+
+_NOT_INFO = re.compile(r"[^A-Za-z0-9_+-]")
+_FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
+_BLOCK_START = re.compile(r"^([#>+*=-]|\d+[.)])")
+_HEADING = re.compile(r"( {0,3})(#{1,6})(\s)")
+_TICKS = re.compile(r"(`+)")
+_LINK = re.compile(r"\]\(\s*([^)\s]*)")
+_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)")

@@ -174,6 +174,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # an environment lives for one render (or one `serve` setup)
     )
     env.filters.update(
         inline=escape.inline,
@@ -190,7 +191,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         link=links.link,
         source=links.source,
         weblink=_weblink,
-        anchor=lambda text: options.slugify(str(text), "-"),
+        anchor=lambda text: links.anchor(str(text)),
         GENERATED=defaults.GENERATED_MARKER,
         checks=check_sections,
         tick=_tick,
@@ -405,6 +406,16 @@ class _Links:
 
     def __init__(self, options: RenderOptions) -> None:
         self.options = options
+        self._root = options.root.resolve()
+        self._anchors: dict[str, str] = {}
+        self._sources: dict[str, str | None] = {}  # a definition file → its path from root
+
+    def anchor(self, text: str) -> str:
+        """The anchor the site gives a heading `text` (each text is slugified once)."""
+        found = self._anchors.get(text)
+        if found is None:
+            found = self._anchors[text] = self.options.slugify(text, "-")
+        return found
 
     @jinja2.pass_context
     def href(self, context: jinja2.runtime.Context, target: object, anchor: str = "") -> str:
@@ -412,7 +423,7 @@ class _Links:
         definition), optionally to an anchor on it."""
         page = target if isinstance(target, str) else _page(self.options.layout, target)
         if isinstance(target, Flag | Severity | Escalation | Team) and not anchor:
-            anchor = self.options.slugify(target.id, "-")
+            anchor = self.anchor(target.id)
         path = relative(page, context["page"])
         return f"{path}#{anchor}" if anchor else path
 
@@ -425,11 +436,12 @@ class _Links:
     @jinja2.pass_context
     def source(self, context: jinja2.runtime.Context, source: Source) -> str:
         """A Markdown link to the definition's file and line."""
-        root = self.options.root
-        path = Path(os.path.abspath(source.path))
-        try:
-            relative = path.relative_to(root.resolve()).as_posix()
-        except ValueError:
+        if source.path not in self._sources:
+            path = Path(os.path.abspath(source.path))
+            inside = path.is_relative_to(self._root)
+            self._sources[source.path] = path.relative_to(self._root).as_posix() if inside else None
+        relative = self._sources[source.path]
+        if relative is None:
             return f"{escape.code(source.path)}, line {source.line}"
         if self.options.source_url:
             url = f"{self.options.source_url}{relative}#L{source.line}"
