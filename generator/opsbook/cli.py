@@ -100,10 +100,10 @@ def _is_within(path: str, folder: str) -> bool:
 
 def _print_problems(result: Validation) -> None:
     """Every diagnostic as `file:line:col: level [rule] message`, then a count on stderr."""
-    from opsbook.reporters import REPORTER_BY_NAME
-
     if not result.diagnostics:
         return
+    from opsbook.reporters import REPORTER_BY_NAME
+
     click.echo(REPORTER_BY_NAME["text"](result), nl=False)
     files = len({d.path for d in result.diagnostics})
     click.echo(

@@ -12,7 +12,6 @@ import datetime
 import functools
 import json
 import os
-import posixpath
 import re
 import sys
 import unicodedata
@@ -437,15 +436,14 @@ class _Links:
     def source(self, context: jinja2.runtime.Context, source: Source) -> str:
         """A Markdown link to the definition's file and line."""
         if source.path not in self._sources:
-            path = Path(os.path.abspath(source.path))
-            inside = path.is_relative_to(self._root)
-            self._sources[source.path] = path.relative_to(self._root).as_posix() if inside else None
-        relative = self._sources[source.path]
-        if relative is None:
+            full = Path(os.path.abspath(source.path))
+            inside = full.is_relative_to(self._root)
+            self._sources[source.path] = full.relative_to(self._root).as_posix() if inside else None
+        path = self._sources[source.path]
+        if path is None:
             return f"{escape.code(source.path)}, line {source.line}"
         if self.options.source_url:
-            url = f"{self.options.source_url}{relative}#L{source.line}"
+            url = f"{self.options.source_url}{path}#L{source.line}"
         else:
-            url = posixpath.relpath(relative, posixpath.dirname(context["page"]) or ".")
-            url = f"{url}#L{source.line}"
-        return f"[{escape.inline(relative)}, line {source.line}]({url})"
+            url = f"{relative(path, context['page'])}#L{source.line}"
+        return f"[{escape.inline(path)}, line {source.line}]({url})"
