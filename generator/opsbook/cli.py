@@ -76,7 +76,8 @@ def validate(
     releases = releases_dir(config)
     inside = [p for p in paths if _is_within(p, releases)]
     definitions = [p for p in paths if p not in inside] or [definitions_dir(config)]
-    result = validate_paths(definitions, settings, inside if paths else [releases], model=False)
+    with collector.settling():  # what was loaded lives to the command's end
+        result = validate_paths(definitions, settings, inside if paths else [releases], model=False)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if output_format == "text":
@@ -126,11 +127,11 @@ def _prepare(config: Path, today: str | None) -> tuple[Handbook, Settings, Valid
 
     handbook = load_handbook(config)
     settings = load_settings(config, today=today)
-    result = handbook.validate(settings)
+    with collector.settling():  # the definitions and the catalog live to the command's end
+        result = handbook.validate(settings)
     _print_problems(result)
     if result.errors:
         sys.exit(1)
-    collector.settle()  # the definitions and the catalog live to the end of the command
     return handbook, settings, result
 
 

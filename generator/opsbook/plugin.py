@@ -142,12 +142,14 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             validation, self.settings = self.prepared
             self.prepared = None
         else:
-            validation = self.handbook.validate(self.settings, self.validator)
+            # The catalog lives to the end of the build (see on_post_build); mkdocs then
+            # makes much else, which collections need not walk the catalog for.
+            with collector.settling():
+                validation = self.handbook.validate(self.settings, self.validator)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
         if validation.errors:
             raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
-        collector.settle()  # the catalog lives to the end of the build; mkdocs makes much else
         slugify = config.mdx_configs.get("toc", {}).get("slugify")
         pages = self.handbook.render(validation, self.settings, slugify, self.renderer)
         if self.config.write:
