@@ -68,8 +68,12 @@ def _ours(pages: dict[str, str], layout: Layout) -> dict[str, str]:
 
 def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
     plan = Plan()
+    folders: dict[str, bool] = {}  # whether a page's folder exists (none do on a first run)
     for page, text in sorted(wanted.items()):
-        current = _read(root / page)
+        folder = page.rpartition("/")[0]
+        if folder not in folders:
+            folders[folder] = (root / folder).is_dir()
+        current = _read(root / page) if folders[folder] else None
         if current is None:
             plan.write[page] = text
         elif not _marked(current):
