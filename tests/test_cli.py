@@ -140,3 +140,35 @@ def test_new_user_typo_in_example_gives_exactly_one_error(tmp_path: Path) -> Non
         f"ops/concierge/alerts.yaml:{number + 1}:5: error [schema-unknown-key] unknown property "
         "`sevrity` in `alerts[2]`; did you mean `severity`?\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "status"),
+    [
+        ({"ops/a.yaml": GOOD}, ["validate"], 0),
+        ({"ops/a.yaml": BAD}, ["validate"], 1),
+        ({"ops/a.yaml": GOOD}, ["validate", "--format", "yaml"], 2),
+    ],
+)
+def test_the_console_entry_point_exits_with_flushed_output_and_exit_handlers(
+    build_tree: Any, files: dict[str, str], args: list[str], status: int
+) -> None:
+    """`main` skips Python's teardown, but not its exit status, its piped output or the
+    exit handlers other tools register (coverage saves its data in one)."""
+    root = build_tree(files)
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        "sys.stdout.write('written before, still buffered\\n')\n"
+        "from opsbook.cli import main\n"
+        f"sys.argv = ['opsbook', *{args!r}]\n"
+        "main()\n"
+    )
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=buffered, capture_output=True, text=True
+    )
+    expected = run(args, root)
+    assert result.returncode == status == expected.exit_code
+    assert result.stdout == "written before, still buffered\n" + expected.stdout
+    assert result.stderr.endswith("exit handler ran\n")

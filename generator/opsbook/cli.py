@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -300,4 +302,22 @@ _add_checklist_commands()
 
 def main() -> None:
     """Console entry point."""
-    cli(prog_name="opsbook")
+    try:
+        cli(prog_name="opsbook")  # click ends with sys.exit
+    except SystemExit as exit:
+        _leave(exit.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit without Python's teardown, which would free the loaded definitions object by
+    object (40 ms at 4,200 alerts) where the operating system takes the memory back at
+    once. Exit handlers still run and the output is flushed, as on a normal exit."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say there
+            stream.flush()
+    os._exit(status)
