@@ -22,6 +22,8 @@ class Source:
 
 @dataclass(frozen=True, eq=False)
 class Link:
+    """A titled web address (a dashboard, logs, a repository, a document)."""
+
     title: str
     url: str
     kind: str | None = None
@@ -45,6 +47,8 @@ class Channel:
 
 @dataclass(frozen=True, eq=False)
 class Condition:
+    """When an alert level or a gate fires: a PromQL `expr`, or metric, operator, threshold."""
+
     expr: str | None = None
     metric: str | None = None
     operator: str | None = None
@@ -74,6 +78,8 @@ class Condition:
 
 @dataclass(frozen=True, eq=False)
 class Team:
+    """A team that owns services and is reached through its channels."""
+
     id: str
     name: str
     source: Source
@@ -84,6 +90,8 @@ class Team:
 
 @dataclass(frozen=True, eq=False)
 class Member:
+    """A person in a team, with their role and how to reach them."""
+
     name: str
     role: str | None = None
     contact: str | None = None
@@ -91,6 +99,8 @@ class Member:
 
 @dataclass(frozen=True, eq=False)
 class Severity:
+    """One severity level (SEV-1 …): what it means, how fast to respond, whether it pages."""
+
     id: str
     rank: int
     meaning: str
@@ -105,6 +115,8 @@ class Severity:
 
 @dataclass(frozen=True, eq=False)
 class EscalationLevel:
+    """One step of an escalation policy: who, after how long, how to reach them."""
+
     name: str
     after: str
     level: str | None = None
@@ -115,6 +127,8 @@ class EscalationLevel:
 
 @dataclass(frozen=True, eq=False)
 class Escalation:
+    """An escalation policy: its ordered levels, and how often it repeats."""
+
     id: str
     name: str
     levels: tuple[EscalationLevel, ...]
@@ -125,6 +139,8 @@ class Escalation:
 
 @dataclass(frozen=True, eq=False)
 class Dependency:
+    """Something a service depends on; `service` when it is one of the handbook's."""
+
     name: str
     kind: str | None = None
     critical: bool = True
@@ -135,12 +151,16 @@ class Dependency:
 
 @dataclass(frozen=True, eq=False)
 class SubCheck:
+    """One named part of a health check."""
+
     name: str
     description: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class HealthCheck:
+    """How to tell that a service is healthy: an endpoint, a command, or both."""
+
     id: str
     kind: str
     name: str | None = None
@@ -154,6 +174,8 @@ class HealthCheck:
 
 @dataclass(frozen=True, eq=False)
 class Slo:
+    """A service level objective (or indicator) of a service."""
+
     id: str
     name: str
     objective: Condition
@@ -164,6 +186,8 @@ class Slo:
 
 @dataclass(frozen=True, eq=False)
 class ConfigValue:
+    """A configuration setting of a service, with its default."""
+
     key: str
     default: Any = None
     unit: str | None = None
@@ -172,6 +196,8 @@ class ConfigValue:
 
 @dataclass(frozen=True, eq=False)
 class Signal:
+    """A signal worth watching for a service: its kind, where it comes from, a command to see it."""
+
     name: str
     kind: str
     source: str | None = None
@@ -181,6 +207,8 @@ class Signal:
 
 @dataclass(frozen=True, eq=False)
 class Procedure:
+    """An operational procedure of a service (a restart, a failover): ordered steps."""
+
     id: str
     title: str
     steps: tuple[Step, ...]
@@ -190,6 +218,8 @@ class Procedure:
 
 @dataclass(frozen=True, eq=False)
 class Service:
+    """A service: owner, tier, links, dependencies, health checks, SLOs, procedures."""
+
     id: str
     name: str
     owner: Team
@@ -211,12 +241,16 @@ class Service:
 
 @dataclass(frozen=True, eq=False)
 class Variant:
+    """One allowed value of a flag, with what it means."""
+
     value: str | int | float | bool
     description: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class Bucketing:
+    """How a percentage or experiment flag assigns users to variants."""
+
     by: str
     deterministic: bool | None = None
     anonymous: str | None = None
@@ -224,6 +258,8 @@ class Bucketing:
 
 @dataclass(frozen=True, eq=False)
 class FlagChange:
+    """How to change a flag: the exact command (with `{value}`), where, whether to restart."""
+
     command: str | None = None
     how: str | None = None
     where: str | None = None
@@ -232,6 +268,8 @@ class FlagChange:
 
 @dataclass(frozen=True, eq=False)
 class Flag:
+    """A feature flag: its type, purpose, values, kill switch, how to change it."""
+
     id: str
     key: str
     service: Service
@@ -285,6 +323,8 @@ class Flag:
 
 @dataclass(frozen=True, eq=False)
 class FlagSetting:
+    """A flag set to a value by a step (a mitigation, a rollback, a phase)."""
+
     flag: Flag
     value: Any
     why: str | None = None
@@ -308,6 +348,8 @@ class Step:
 
 @dataclass(frozen=True, eq=False)
 class AlertLevel:
+    """One severity level of an alert: its condition and whom it notifies."""
+
     severity: Severity
     condition: Condition
     notify: tuple[Channel, ...]
@@ -319,6 +361,8 @@ class AlertLevel:
 
 @dataclass(frozen=True, eq=False)
 class AlertEscalation:
+    """When an alert is to be escalated, and to which policy."""
+
     policy: Escalation | None = None
     after: str | None = None
     note: str | None = None
@@ -326,6 +370,8 @@ class AlertEscalation:
 
 @dataclass(frozen=True, eq=False)
 class Alert:
+    """An alert with its levels and its runbook (meaning, impact, diagnosis, mitigation)."""
+
     id: str
     service: Service
     summary: str
@@ -358,6 +404,8 @@ class Alert:
 
 @dataclass(frozen=True, eq=False)
 class CheckItem:
+    """One item of a checklist, with its owner, evidence and command."""
+
     id: str
     text: str
     owner: str | None = None
@@ -369,6 +417,8 @@ class CheckItem:
 
 @dataclass(frozen=True, eq=False)
 class Gate:
+    """What must hold before a rollout phase goes on: a metric, alert, SLO or manual check."""
+
     id: str
     check: str
     condition: Condition | None = None
@@ -379,6 +429,8 @@ class Gate:
 
 @dataclass(frozen=True, eq=False)
 class Monitoring:
+    """What to watch during a rollout phase, how often and for how long."""
+
     cadence: str | None = None
     duration: str | None = None
     watch: tuple[str, ...] = ()
@@ -386,6 +438,8 @@ class Monitoring:
 
 @dataclass(frozen=True, eq=False)
 class Phase:
+    """One phase of a rollout: traffic share, audience, soak time, gates, approvals."""
+
     id: str
     name: str
     when: str | None = None
@@ -415,6 +469,8 @@ class Phase:
 
 @dataclass(frozen=True, eq=False)
 class RollbackTrigger:
+    """A condition on which a rollout is rolled back."""
+
     description: str
     id: str | None = None
     condition: Condition | None = None
@@ -424,6 +480,8 @@ class RollbackTrigger:
 
 @dataclass(frozen=True, eq=False)
 class Rollback:
+    """How to roll a rollout back: triggers, steps, and the target time."""
+
     triggers: tuple[RollbackTrigger, ...]
     procedure: tuple[Step, ...]
     target_time: str | None = None
@@ -432,6 +490,8 @@ class Rollback:
 
 @dataclass(frozen=True, eq=False)
 class Risk:
+    """A known risk of a rollout: its impact, likelihood and mitigation."""
+
     risk: str
     mitigation: str
     impact: str | None = None
@@ -440,6 +500,8 @@ class Risk:
 
 @dataclass(frozen=True, eq=False)
 class Rollout:
+    """A rollout plan: its gating flag, prerequisites, phases, rollback, launch items."""
+
     id: str
     name: str
     service: Service
@@ -462,6 +524,8 @@ class Rollout:
 
 @dataclass(frozen=True, eq=False)
 class Communication:
+    """Prefilled incident messages (initial, update, resolved) for some channels and audience."""
+
     channels: tuple[Channel, ...] = ()
     audience: str | None = None
     initial: str | None = None
@@ -471,6 +535,8 @@ class Communication:
 
 @dataclass(frozen=True, eq=False)
 class Postmortem:
+    """Whether an incident needs a post-mortem, within what time, who owns it, its sections."""
+
     required: bool
     within: str | None = None
     owner: str | None = None
@@ -479,6 +545,8 @@ class Postmortem:
 
 @dataclass(frozen=True, eq=False)
 class Incident:
+    """An incident scenario: symptoms, detecting alerts, diagnosis, resolution."""
+
     id: str
     title: str
     service: Service
@@ -501,6 +569,8 @@ class Incident:
 
 @dataclass(frozen=True, eq=False)
 class ChecklistSection:
+    """A titled section of a readiness checklist."""
+
     id: str
     title: str
     items: tuple[CheckItem, ...]
@@ -509,6 +579,8 @@ class ChecklistSection:
 
 @dataclass(frozen=True, eq=False)
 class Checklist:
+    """A standalone readiness checklist: sections of items, owner, evidence."""
+
     id: str
     title: str
     sections: tuple[ChecklistSection, ...]
