@@ -100,9 +100,7 @@ def apply_plan(plan: Plan, root: Path) -> None:
         # 500-page handbook), then an atomic rename over the page.
         temporary = target.parent / f".{target.name}.opsbook-{os.getpid()}.tmp"
         try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
+            _write(temporary, text.encode("utf-8"))
             os.replace(temporary, target)
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -111,6 +109,17 @@ def apply_plan(plan: Plan, root: Path) -> None:
         path = root / page
         path.unlink()
         _prune_empty(path.parent, root)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """A new file holding `data` (no text layer: thousands of pages are written at once)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 def _read(path: Path) -> str | None:
