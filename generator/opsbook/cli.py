@@ -304,8 +304,8 @@ def main() -> None:
     """Console entry point."""
     try:
         cli(prog_name="opsbook")  # click ends with sys.exit
-    except SystemExit as exit:
-        _leave(exit.code)
+    except SystemExit as ending:
+        _leave(ending.code)
     _leave(0)
 
 
