@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,14 @@ def plugin_config(config: Path) -> dict[str, Any]:
     """The options of the `opsbook` plugin in a mkdocs.yml, or {} when absent."""
     if not config.is_file():
         return {}
+    return dict(_plugin_options(str(config), config.read_text("utf-8")))
+
+
+@functools.lru_cache(maxsize=8)
+def _plugin_options(config: str, text: str) -> dict[str, Any]:
+    """Parsed once per text: a command asks for its folders, levels and options in turn."""
     try:
-        document = yaml.load(config.read_text("utf-8"), Loader=_ConfigLoader)
+        document = yaml.load(text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         raise UsageError(f"{config}: not valid YAML: {exc}") from exc
     plugins = document.get("plugins", []) if isinstance(document, dict) else []
