@@ -18,6 +18,8 @@ class Page:
     loads: list[str] = field(default_factory=list)
     attributes: list[tuple[str, str, str]] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)  # the text of each inline <script>
+    tags: set[str] = field(default_factory=set)  # every element's name
 
 
 class _Reader(HTMLParser):
@@ -25,9 +27,11 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page = Page()
         self._skip = 0
+        self._in = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
+        self.page.tags.add(tag)
         for name, value in values.items():
             self.page.attributes.append((tag, name, value))
         for key in ("id", "name"):
@@ -41,16 +45,25 @@ class _Reader(HTMLParser):
             self.page.loads.append(values.get("href", ""))
         if tag in ("img", "iframe", "source") and "src" in values:
             self.page.loads.append(values["src"])
+        if tag in ("title", "textarea"):
+            # What browsers do (RCDATA): no element starts inside, up to the closing tag.
+            self.set_cdata_mode(tag)
+        if tag == "script":
+            self.page.scripts.append("")
         if tag in ("script", "style"):
             self._skip += 1
+            self._in = tag
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+            self._in = ""
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
             self.page.text.append(data)
+        elif self._in == "script":
+            self.page.scripts[-1] += data
 
 
 def read(path: Path) -> Page:

@@ -72,18 +72,16 @@ def validate(
     """
     from opsbook.reporters import REPORTER_BY_NAME
     from opsbook.settings import definitions_dir, load_settings, releases_dir
-    from opsbook.validate import validate_paths
+    from opsbook.validate import validate_selection
 
     settings = load_settings(config, strict=strict, today=today)
-    releases = releases_dir(config)
-    inside = [p for p in paths if _is_within(p, releases)]
-    definitions = [p for p in paths if p not in inside] or [definitions_dir(config)]
+    folders = (definitions_dir(config), releases_dir(config))
     with collector.settling():  # what was loaded lives to the command's end
-        result = validate_paths(definitions, settings, inside if paths else [releases], model=False)
+        result, hidden = validate_selection(paths, *folders, settings)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if output_format == "text":
-        _print_problems(result)
+        _print_problems(result, hidden)
     else:
         click.echo(REPORTER_BY_NAME[output_format](result), nl=False)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -97,22 +95,22 @@ def validate(
         sys.exit(1)
 
 
-def _is_within(path: str, folder: str) -> bool:
-    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+def _print_problems(result: Validation, hidden: int = 0) -> None:
+    """Every diagnostic as `file:line:col: level [rule] message`, then a one-line summary
+    on stderr (also when there is nothing to report, so a clean run says it ran)."""
+    if result.diagnostics:
+        from opsbook.reporters import REPORTER_BY_NAME
 
-
-def _print_problems(result: Validation) -> None:
-    """Every diagnostic as `file:line:col: level [rule] message`, then a count on stderr."""
-    if not result.diagnostics:
-        return
-    from opsbook.reporters import REPORTER_BY_NAME
-
-    click.echo(REPORTER_BY_NAME["text"](result), nl=False)
-    files = len({d.path for d in result.diagnostics})
-    click.echo(
-        f"opsbook: {result.errors} error(s), {result.warnings} warning(s) in {files} file(s)",
-        err=True,
-    )
+        click.echo(REPORTER_BY_NAME["text"](result), nl=False)
+        files = len({d.path for d in result.diagnostics})
+        summary = (
+            f"opsbook: {result.errors} error(s), {result.warnings} warning(s) in {files} file(s)"
+        )
+    else:
+        summary = f"opsbook: no problems in {len(result.files)} definitions file(s)"
+    if hidden:
+        summary += f"; {hidden} error(s) in files not given are not shown"
+    click.echo(summary, err=True)
 
 
 def _require(config: Path, command: str) -> None:

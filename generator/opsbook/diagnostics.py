@@ -31,9 +31,12 @@ class Diagnostic:
         )
 
 
-def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Sorted by file, then line and column, without duplicates."""
-    return sorted(set(diagnostics))
+def sort_diagnostics(
+    diagnostics: list[Diagnostic], first: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """Sorted by file, then line and column, without duplicates; those of the rules in
+    `first` (what stops a file from being read: the cause of what follows) come first."""
+    return sorted(set(diagnostics), key=lambda d: (d.rule not in first, d))
 
 
 class OpsbookError(Exception):

@@ -16,15 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.loader import SafeLoader as _PythonParser
 
 from opsbook import collector, defaults
 from opsbook.diagnostics import Diagnostic, Level, UsageError
 from opsbook.nodes import Mark, YList, YMap
 
+_Parser: Any
 try:  # libyaml's event parser; the pure-Python one is a slow but correct fallback
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
+    _Parser = _PythonParser
+
+_LIBYAML_DEPTH_LIMIT = "maximum nesting depth"
+"""Part of libyaml's own message (0.2.6 and later) when flow nesting passes 1,000 levels.
+Its scanner reads a flow collection ahead before any event reaches our composer, so our
+lower limit would never be met: such a file is composed again by the pure-Python parser,
+which has no limit of its own, so `nesting-depth` is reported where our limit is passed."""
 
 
 @dataclass(frozen=True)
@@ -96,16 +104,18 @@ def _load_all(paths: list[Path]) -> LoadResult:
 
 
 def load_source(path: Path, raw: bytes | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """One file (its bytes, when already read) as `load_paths` loads it: the file, or the
-    problems that stop it."""
+    """One file (its bytes, when already read) as `load_paths` loads it: the file and the
+    problems met in it. Duplicate and non-string keys are errors, but the file is still
+    read (the first of equal keys kept), so what it defines is known to the other files;
+    any other problem stops the file and gives None."""
     shown = display_path(path)
     try:
-        data = load_text(decode(read_file(path) if raw is None else raw))
+        data, problems = compose(decode(read_file(path) if raw is None else raw))
     except LoadProblem as problem:
         return None, [_diagnostic(shown, problem)]
-    except _ComposeProblems as problems:
-        return None, [_diagnostic(shown, p) for p in problems.problems]
-    return SourceFile(shown, data), []
+    except _ComposeProblems as stopped:
+        return None, [_diagnostic(shown, p) for p in stopped.problems]
+    return SourceFile(shown, data), [_diagnostic(shown, p) for p in problems]
 
 
 def load_file(path: Path) -> YMap:
@@ -144,10 +154,26 @@ def decode(raw: bytes) -> str:
 
 
 def load_text(text: str) -> YMap:
-    """Compose one YAML document from `text`; it must be a non-empty mapping."""
+    """Compose one YAML document from `text`; it must be a non-empty mapping with no
+    duplicate or non-string keys."""
+    root, problems = compose(text)
+    if problems:
+        raise _ComposeProblems(problems)
+    return root
+
+
+def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
+    """The top-level mapping of `text`, and the key problems that did not stop reading it
+    (duplicate and non-string keys). Any other problem is raised."""
     problems: list[LoadProblem] = []
     try:
-        root = _Composer(text, problems).compose()
+        try:
+            root = _Composer(text, problems).compose()
+        except yaml.MarkedYAMLError as exc:
+            if _LIBYAML_DEPTH_LIMIT not in (exc.problem or "") or _Parser is _PythonParser:
+                raise
+            problems.clear()
+            root = _Composer(text, problems, _PythonParser).compose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -159,8 +185,6 @@ def load_text(text: str) -> YMap:
     except LoadProblem as problem:
         problems.append(problem)
         raise _ComposeProblems(problems) from None
-    if problems:
-        raise _ComposeProblems(problems)
     if root is _EMPTY:
         raise LoadProblem("empty-file", "file holds no definitions (it is empty)")
     if not isinstance(root, YMap):
@@ -170,7 +194,7 @@ def load_text(text: str) -> YMap:
             f"a definitions file must be a mapping with `apiVersion`, not {kind}",
             getattr(root, "mark", (1, 1)),
         )
-    return root
+    return root, problems
 
 
 class _ComposeProblems(Exception):
@@ -262,8 +286,8 @@ class _Composer:
     of what `opsbook validate` spends beyond libyaml's own parsing.
     """
 
-    def __init__(self, text: str, problems: list[LoadProblem]) -> None:
-        self.parser = _Parser(text)
+    def __init__(self, text: str, problems: list[LoadProblem], parser: Any = _Parser) -> None:
+        self.parser = parser(text)
         self.problems = problems
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0

@@ -98,6 +98,10 @@ class Defined:
 Index = dict[str, dict[str, Defined]]
 """Section → lower-cased id → where it is defined."""
 
+MaybeDefined = frozenset[str] | None
+"""Lower-cased ids that may be defined in files that could not be loaded, so are not
+reported as unknown; None when any id may be (a file could not be read at all)."""
+
 
 def walk(node: Any, path: str, mark: Mark = (1, 1)) -> list[tuple[Any, Mark]]:
     """Values at `path` (dotted, `[]` for every item of a list) with their positions."""
@@ -156,14 +160,18 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
     return index, found
 
 
-def check_files(files: list[SourceFile], index: Index) -> list[Diagnostic]:
-    """Run every cross-reference rule over all files together, against `index`.
+def check_files(
+    files: list[SourceFile], index: Index, maybe: MaybeDefined = frozenset()
+) -> list[Diagnostic]:
+    """Run every cross-reference rule over all files together, against `index`; an id in
+    `maybe` is not reported as unknown.
 
     Pass the files through `without` first to leave out definitions with schema errors:
     their ids stay in the index, but no rule looks inside them.
     """
     found: list[Diagnostic] = []
     for source in files:
+        found.extend(_check_references(source, index, maybe))
         for check in _CHECKS:
             found.extend(check(source, index))
     return found
@@ -192,15 +200,22 @@ def _diag(path: str, mark: Mark, rule: str, message: str) -> Diagnostic:
     return Diagnostic(path, mark[0], mark[1], RULES[rule].level, rule, message)
 
 
-def _check_references(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+def _check_references(
+    source: SourceFile, index: Index, maybe: MaybeDefined
+) -> Iterator[Diagnostic]:
+    def unknown(value: Any, target: str) -> bool:
+        if not isinstance(value, str) or value.lower() in index[target]:
+            return False
+        return maybe is not None and value.lower() not in maybe
+
     file_service = source.data.get("service")
-    if isinstance(file_service, str) and file_service.lower() not in index["services"]:
+    if isinstance(file_service, str) and unknown(file_service, "services"):
         yield _unknown(source, source.data.value_marks["service"], "services", file_service, index)
     for section, refs in REFERENCES.items():
         for node, _ in definitions(source, section):
             for path, target in refs:
                 for value, mark in walk(node, path):
-                    if isinstance(value, str) and value.lower() not in index[target]:
+                    if unknown(value, target):
                         yield _unknown(source, mark, target, value, index)
             if section in _NEEDS_SERVICE and "service" not in node and file_service is None:
                 yield _diag(
@@ -212,7 +227,7 @@ def _check_references(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
                 )
     for node, _ in definitions(source, "rollouts"):
         for value, mark in walk(node, "phases[].gates[].slo"):
-            if isinstance(value, str) and not _slo_exists(value, index):
+            if isinstance(value, str) and not _slo_exists(value, index, maybe):
                 yield _diag(
                     source.path,
                     mark,
@@ -222,11 +237,11 @@ def _check_references(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
                 )
 
 
-def _slo_exists(ref: str, index: Index) -> bool:
+def _slo_exists(ref: str, index: Index, maybe: MaybeDefined) -> bool:
     service_id, _, slo_id = ref.partition("/")
     service = index["services"].get(service_id.lower())
-    if service is None:
-        return False
+    if service is None:  # unless it may be defined in a file that could not be loaded
+        return maybe is None or service_id.lower() in maybe
     return any(value == slo_id for value, _ in walk(service.node, "slos[].id"))
 
 
@@ -423,7 +438,6 @@ def _check_traffic(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
 
 
 _CHECKS: tuple[Callable[[SourceFile, Index], Iterator[Diagnostic]], ...] = (
-    _check_references,
     _check_nested_ids,
     _check_alert_levels,
     _check_flag_values,

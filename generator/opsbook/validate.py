@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,8 @@ from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
 from opsbook.quality import Context, check_file_quality, flags_used, unused_flags
 from opsbook.releases import Release, check_release_files
-from opsbook.rules import KINDS, build_index, check_files, definitions, without
+from opsbook.rules import KINDS, MaybeDefined, build_index, check_files, definitions, without
+from opsbook.ruleset import RULES
 from opsbook.schema import check_document
 from opsbook.settings import Settings
 
@@ -57,6 +59,42 @@ def validate_paths(
     return Validator(keep=False).validate(paths, settings, releases, model=model)
 
 
+def validate_selection(
+    paths: Sequence[str],
+    definitions: str,
+    releases: str,
+    settings: Settings | None = None,
+) -> tuple[Validation, int]:
+    """Validate what `paths` name, as `opsbook validate PATH...` does, and say how many
+    errors were found in files not named (which are not reported).
+
+    With no paths: the handbook's `definitions` folder and its `releases` records. A path
+    inside either folder is checked against the whole handbook (a file that refers to
+    another is no false alarm), and only what lies under the given paths is reported, as
+    a pre-commit hook that passes the staged files wants. Paths outside them are checked
+    as definitions of their own, as before.
+    """
+    if not paths:
+        return validate_paths([definitions], settings, [releases], model=False), 0
+    records = [p for p in paths if _is_within(p, releases)]
+    given = [p for p in paths if p not in records]
+    outside = [p for p in given if not _is_within(p, definitions)]
+    loaded = outside if len(outside) == len(given) and given else [*outside, definitions]
+    result = validate_paths(loaded, settings, records, model=False)
+    chosen = [Path(os.path.abspath(p)) for p in paths]
+    shown = tuple(d for d in result.diagnostics if _is_under(Path(os.path.abspath(d.path)), chosen))
+    hidden = result.errors - sum(d.level is Level.ERROR for d in shown)
+    return replace(result, diagnostics=shown), hidden
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
+def _is_under(path: Path, chosen: list[Path]) -> bool:
+    return any(path == c or path.is_relative_to(c) for c in chosen)
+
+
 _LOOKED_INTO = ("services", "teams", "severities", "flags")
 """Sections whose content a rule reads while checking another file (an SLO a gate names,
 whether a severity pages, a team's channels, a flag's type). A rule that starts reading
@@ -75,6 +113,7 @@ class _Checked:
     flags_used: set[str] = field(default_factory=set)
     across_key: object = None
     across: list[Diagnostic] = field(default_factory=list)  # rules' findings for across_key
+    words: MaybeDefined = frozenset()  # of a file that could not be loaded: ids it may define
 
 
 class Validator:
@@ -121,8 +160,12 @@ class Validator:
         index, duplicates = build_index(files)
         problems.extend(duplicates)
         problems.extend(check_page_paths(files))
+        # A file that could not be loaded may define what the others refer to: one cause,
+        # one error, not an unknown reference for every id it held.
+        unloaded = [c for c in checked if c.source is None]
+        maybe = _maybe_defined(unloaded)
         across_key = (
-            (settings.today, tuple(c.facts for c in checked if c.source is not None))
+            (settings.today, maybe, len(unloaded), tuple(c.facts for c in checked if c.source))
             if self.keep
             else None
         )
@@ -130,17 +173,21 @@ class Validator:
         views = [(c, c.checkable) for c in checked if c.checkable is not None]
         for c, view in views:
             if c.across_key != across_key or across_key is None:
-                c.across = [*check_files([view], index), *check_file_quality(view, context)]
+                c.across = check_files([view], index, maybe)
+                # The quality rules judge a whole handbook: they wait until every file loads.
+                if not unloaded:
+                    c.across += check_file_quality(view, context)
                 c.across_key = across_key
             problems.extend(c.across)
-        used = set().union(*(c.flags_used for c, _ in views))
-        problems.extend(unused_flags([view for _, view in views], used))
+        if not unloaded:
+            used = set().union(*(c.flags_used for c, _ in views))
+            problems.extend(unused_flags([view for _, view in views], used))
         valid = not any(d.level is Level.ERROR for d in _apply(problems, settings))
         records_exist = any(Path(p).exists() for p in releases)
         catalog = self._catalog(files) if valid and (model or records_exist) else None
         release_problems, records = check_release_files(releases, catalog)
         problems.extend(release_problems)
-        diagnostics = tuple(sort_diagnostics(_apply(problems, settings)))
+        diagnostics = tuple(sort_diagnostics(_apply(problems, settings), _LOAD_RULES))
         if any(d.level is Level.ERROR for d in diagnostics):
             catalog = None
         return Validation(tuple(files), diagnostics, catalog, tuple(records))
@@ -165,8 +212,8 @@ class Validator:
         """One file's own results: from the last run when its bytes are the same."""
         try:
             raw = read_file(path)
-        except LoadProblem:
-            return _Checked(b"", *load_source(path))  # reports the problem; not kept
+        except LoadProblem:  # reports the problem; not kept
+            return _Checked(b"", *load_source(path), words=None)
         if not self.keep:
             return self._first_check(path, raw, b"")
         digest = hashlib.blake2b(raw, digest_size=16).digest()
@@ -178,7 +225,8 @@ class Validator:
     def _first_check(self, path: Path, raw: bytes, digest: bytes) -> _Checked:
         source, problems = load_source(path, raw)
         if source is None:
-            return _Checked(digest, None, problems)
+            words = frozenset(w.lower() for w in _WORD.findall(raw.decode("utf-8", "replace")))
+            return _Checked(digest, None, problems, words=words)
         schema_problems, invalid = check_document(source)
         checkable = without(source, invalid)
         return _Checked(
@@ -189,6 +237,20 @@ class Validator:
             _facts(source) if self.keep else None,
             flags_used(checkable),
         )
+
+
+_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+"""What an id may look like, found anywhere in the text of a file that did not load."""
+
+_LOAD_RULES = frozenset(rule.id for rule in RULES.values() if rule.stage == "load")
+
+
+def _maybe_defined(unloaded: list[_Checked]) -> MaybeDefined:
+    """The words (lower-cased) of the files that could not be loaded, any of which may be
+    an id defined there; None when a file could not be read at all, so any id may be."""
+    if any(c.words is None for c in unloaded):
+        return None
+    return frozenset().union(*(c.words for c in unloaded if c.words is not None))
 
 
 def _definitions(catalog: Catalog) -> Iterator[tuple[Key, Any]]:
