@@ -289,6 +289,47 @@ def new(
     click.echo(f"wrote {target}")
 
 
+@cli.command()
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@_TODAY_OPTION
+def init(directory: Path, today: str | None) -> None:
+    """Start a new handbook in DIRECTORY (default: here): mkdocs.yml, ops/ with one small
+    service, docs/, the schema, a pre-commit config, a CI workflow and .gitignore; then
+    generate its Markdown. Existing files are never touched: it lists them and exits 1.
+    """
+    from opsbook.generate import apply_plan, plan_pages
+    from opsbook.handbook import load_handbook
+    from opsbook.settings import load_settings
+    from opsbook.starter import init_handbook
+
+    written = init_handbook(directory)
+    config = directory / "mkdocs.yml"
+    handbook = load_handbook(config)
+    settings = load_settings(config, today=today)
+    before = os.getcwd()
+    os.chdir(directory)  # diagnostics and source links relative to the new handbook
+    try:
+        result = load_handbook(Path("mkdocs.yml")).validate(settings)
+        if result.errors:  # the starter is tested; this would be a bug in opsbook
+            _print_problems(result)
+            raise OpsbookError("the starter handbook does not validate")
+        plan = plan_pages(handbook.render(result, settings), handbook.root, handbook.layout)
+        apply_plan(plan, handbook.root)
+    finally:
+        os.chdir(before)
+    for name in written:
+        click.echo(f"wrote {directory / name}")
+    click.echo(
+        f"generated {len(plan.write)} page(s) in {directory / 'runbooks'} and "
+        f"{directory / 'checklists'}"
+    )
+    click.echo(
+        f"next: cd {directory} && opsbook validate && opsbook build (then open site/index.html)"
+    )
+
+
 def _add_checklist_commands() -> None:
     from opsbook.checklist_cli import checklist
 

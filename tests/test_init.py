@@ -1,0 +1,88 @@
+"""`opsbook init`: a new handbook that validates, generates and builds offline unedited."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sitecheck import site_pages
+
+
+def opsbook(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "opsbook", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
+    tmp_path: Path,
+) -> None:
+    made = opsbook("init", "team-handbook", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    root = tmp_path / "team-handbook"
+    for name in (
+        "mkdocs.yml", "ops/policy.yaml", "ops/shop.yaml", "docs/contributing.md",
+        "schemas/opsbook.schema.json", ".pre-commit-config.yaml", ".github/workflows/opsbook.yml",
+        ".gitignore", "runbooks/shop/shoperrorratehigh.md", "checklists/shop-release.md",
+    ):  # fmt: skip
+        assert (root / name).is_file(), name
+    for definitions in (root / "ops").glob("*.yaml"):
+        first = definitions.read_text("utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schemas/opsbook.schema.json"
+    strict = opsbook("validate", "--strict", cwd=root)
+    assert (strict.returncode, strict.stdout) == (0, ""), strict.stdout + strict.stderr
+    assert opsbook("generate", "--check", cwd=root).returncode == 0
+    assert opsbook("schema", "--check", cwd=root).returncode == 0
+    built = opsbook("build", cwd=root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    pages = site_pages(root / "site")
+    assert "runbooks/shop/shoperrorratehigh/index.html" in pages
+    for name, page in pages.items():
+        external = [u for u in page.loads if u.startswith(("http:", "https:", "//"))]
+        assert external == [], name
+
+
+def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) -> None:
+    """One coherent small service: a team, severities with a non-paging warning, a policy,
+    a kill switch, two alerts, a rollout, an incident and a readiness checklist."""
+    from opsbook.validate import validate_paths
+
+    assert opsbook("init", cwd=tmp_path).returncode == 0
+    catalog = validate_paths([tmp_path / "ops"], model=True).catalog
+    assert catalog is not None
+    assert [len(getattr(catalog, kind)) for kind in ("services", "teams", "escalations")] == [
+        1, 1, 1,
+    ]  # fmt: skip
+    assert {s.id: s.pages for s in catalog.severities}["warning"] is False
+    assert [f.purpose for f in catalog.flags] == ["kill-switch"]
+    assert len(catalog.alerts) == 2 and len(catalog.rollouts) == 1
+    assert len(catalog.incidents) == 1
+    assert [c.kind for c in catalog.checklists] == ["readiness"]
+
+
+def test_init_refuses_to_touch_existing_files_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: mine\n", "utf-8")
+    (tmp_path / "runbooks").mkdir()
+    refused = opsbook("init", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "nothing was written" in refused.stderr
+    assert "mkdocs.yml" in refused.stderr and "runbooks" in refused.stderr
+    assert (tmp_path / "mkdocs.yml").read_text("utf-8") == "site_name: mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "runbooks"]
+
+
+def test_the_starters_pre_commit_config_is_valid(tmp_path: Path) -> None:
+    assert opsbook("init", cwd=tmp_path).returncode == 0
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
