@@ -23,7 +23,7 @@ ITEM = "prerequisites/staging-environment-provisioned"
 def root(tmp_path: Path) -> Path:
     """A copy of the example handbook with release 3.0.0 of the canary started."""
     root = copy_example(tmp_path / "handbook")
-    result = run(["checklist", "start", "concierge-canary", "--release", "3.0.0"], root)
+    result = run(["checklist", "start", "concierge-canary", "3.0.0"], root)
     assert (result.exit_code, result.stdout) == (
         0,
         f"started concierge-canary 3.0.0: {RECORD}\n",
@@ -57,7 +57,7 @@ def test_start_writes_an_empty_record_and_refuses_twice(root: Path) -> None:
     text = record(root)
     assert "rollout: concierge-canary\nrelease: 3.0.0\n" in text
     assert text.endswith("ticks: {}\n")
-    again = run(["checklist", "start", "concierge-canary", "--release", "3.0.0"], root)
+    again = run(["checklist", "start", "concierge-canary", "3.0.0"], root)
     assert again.exit_code == 1
     assert "release `3.0.0` is started already" in again.stderr
     assert record(root) == text
@@ -164,7 +164,7 @@ def test_ticking_twice_or_an_unstarted_release_is_refused(root: Path) -> None:
     assert ITEM not in record(root)
     missing = run(["checklist", "tick", "concierge-canary", "9.9.9", ITEM, "--by", "x"], root)
     assert missing.exit_code == 1
-    assert "run `opsbook checklist start concierge-canary --release 9.9.9`" in missing.stderr
+    assert "run `opsbook checklist start concierge-canary 9.9.9`" in missing.stderr
     unknown = run(["checklist", "status", "concierge-canry", "3.0.0"], root)
     assert unknown.exit_code == 2
     assert "did you mean `concierge-canary`?" in unknown.stderr

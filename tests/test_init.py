@@ -86,3 +86,53 @@ def test_the_starters_pre_commit_config_is_valid(tmp_path: Path) -> None:
         text=True,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _without_theme(root: Path) -> None:
+    text = (root / "mkdocs.yml").read_text("utf-8")
+    start, end = text.index("theme:"), text.index("plugins:")
+    (root / "mkdocs.yml").write_text(text[:start] + text[end:], "utf-8")
+
+
+def test_a_handbook_without_a_theme_gets_material_and_stays_offline(tmp_path: Path) -> None:
+    """mkdocs' own default theme loads highlight.js from a CDN; opsbook picks material."""
+    assert opsbook("init", cwd=tmp_path).returncode == 0
+    _without_theme(tmp_path)
+    for command in (["opsbook", "build"], ["mkdocs", "build", "-q", "-d", "site-mkdocs"]):
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        site = tmp_path / command[-1] if command[0] == "mkdocs" else tmp_path / "site"
+        pages = site_pages(site)
+        home = pages["index.html"]
+        assert any("assets/javascripts/bundle." in u for u in home.loads), command  # material
+        assert not any(u.endswith("search/main.js") for u in home.loads), command
+        assert (site / "search" / "search_index.json").is_file()
+        for name, page in pages.items():
+            external = [u for u in page.loads if u.startswith(("http:", "https:", "//"))]
+            assert external == [], (command, name)
+
+
+def test_another_theme_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    assert opsbook("init", cwd=tmp_path).returncode == 0
+    _without_theme(tmp_path)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("theme: readthedocs\n" + config.read_text("utf-8"), "utf-8")
+    refused = opsbook("build", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "theme 'readthedocs' is not supported" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "site").exists()
+
+
+def test_a_hand_written_home_page_is_a_clear_error(tmp_path: Path) -> None:
+    assert opsbook("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "docs" / "index.md").write_text("# Our home\n", "utf-8")
+    refused = opsbook("build", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "docs/index.md is hand-written where the generated home page" in refused.stderr
+    assert not (tmp_path / "site").exists()

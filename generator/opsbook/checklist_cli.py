@@ -66,7 +66,7 @@ def items(definition_id: str, config: Path) -> None:
 
 @checklist.command()
 @click.argument("definition_id", metavar="ROLLOUT")
-@click.option("--release", "version", required=True, metavar="VERSION", help="Such as 2.4.0.")
+@click.argument("version", metavar="VERSION")
 @click.option("--by", metavar="NAME", help="Who starts it (recorded in the file).")
 @CONFIG_OPTION
 def start(definition_id: str, version: str, by: str | None, config: Path) -> None:

@@ -6,8 +6,9 @@ import atexit
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class _Group(click.Group):
-    """Turns every user-facing opsbook error into a message and its exit code, in one place."""
+    """Turns every user-facing error, opsbook's and click's (a wrong option or argument),
+    into one style of message, `opsbook: error: …`, and its exit code, in one place."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -30,6 +32,32 @@ class _Group(click.Group):
         except OpsbookError as exc:
             click.echo(f"opsbook: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+    def main(  # type: ignore[override, unused-ignore]  # overloads differ by click version
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            ended = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_usage(), err=True)
+                click.echo(f"Try '{exc.ctx.command_path} -h' for help.", err=True)
+            click.echo(f"opsbook: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"opsbook: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("opsbook: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(ended if isinstance(ended, int) else 0)
 
 
 _TODAY_OPTION = click.option(
@@ -263,9 +291,7 @@ def schema(output: Path, check: bool) -> None:
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path(defaults.DEFAULT_DEFINITIONS_DIR),
-    show_default=True,
-    help="Folder to write the file into.",
+    help="Folder to write the file into [default: the handbook's definitions, ops/].",
 )
 @click.option(
     "--schema",
@@ -275,17 +301,35 @@ def schema(output: Path, check: bool) -> None:
     show_default=True,
     help="The schema file the modeline points at.",
 )
+@CONFIG_OPTION
 def new(
-    kind: str, definition_id: str, service: str | None, directory: Path, schema_path: Path
+    kind: str,
+    definition_id: str,
+    service: str | None,
+    directory: Path | None,
+    schema_path: Path,
+    config: Path,
 ) -> None:
     """Scaffold DIRECTORY/ID.yaml for a new definition of KIND (alert, flag, rollout, …).
 
-    The file starts with a yaml-language-server modeline; every TODO in it is reported by
-    `opsbook validate` until it is filled in.
+    The file starts with a yaml-language-server modeline. Its service, owner, severities,
+    escalation policy and channels are taken from the handbook's definitions; every TODO
+    left in it is reported by `opsbook validate` until it is filled in.
     """
     from opsbook.editor import scaffold
+    from opsbook.loader import load_paths
+    from opsbook.settings import definitions_dir
 
-    target = scaffold(kind, definition_id, directory=directory, schema=schema_path, service=service)
+    folder = definitions_dir(config)
+    handbook = load_paths([folder]).files if Path(folder).is_dir() else []
+    target = scaffold(
+        kind,
+        definition_id,
+        directory=directory or Path(folder),
+        schema=schema_path,
+        service=service,
+        handbook=handbook,
+    )
     click.echo(f"wrote {target}")
 
 

@@ -19,7 +19,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
@@ -94,6 +94,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             self.validator = Validator(fingerprints=fingerprints)
             self.renderer = Renderer(fingerprints)
 
+    @event_priority(100)  # before the search plugin, which reads the theme
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         with _as_plugin_error():
             return self._configure(config)
@@ -107,6 +108,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         from opsbook.settings import settings_from_options
 
         config_file = Path(config.config_file_path)
+        _use_material(config, config_file)
         self.handbook = handbook_from_options(
             config_file.parent, dict(self.config), str(config_file)
         )
@@ -173,7 +175,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         for page, text in pages.items():
             existing = present.get(page)
             if page == self.handbook.layout.home() and existing is not None:
-                continue  # the handbook has a hand-written home page
+                raise OpsbookError(
+                    f"{config.docs_dir}/{page} is hand-written where the generated home page "
+                    "(services, paging alerts, kill switches) belongs; move it to another "
+                    "name, such as about.md, and link it from the navigation"
+                )
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, page, content=text))
@@ -232,6 +238,27 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             return
         if files.get_file_from_path(relative) is None:
             files.append(File.generated(config, relative, abs_src_path=os.path.abspath(path)))
+
+
+def _use_material(config: MkDocsConfig, config_file: Path) -> None:
+    """The pages are made for mkdocs-material, which loads nothing from the network when
+    its fonts are off. Without `theme:` it is chosen; another theme is refused, since
+    mkdocs' own themes load highlight.js and fonts from CDNs."""
+    from opsbook.settings import theme_given
+
+    if config.theme.name == "material":
+        return
+    if theme_given(config_file):
+        raise OpsbookError(
+            f"{config_file}: theme {config.theme.name!r} is not supported; the handbook "
+            "is made for mkdocs-material (`theme: {name: material}`), which works offline"
+        )
+    from mkdocs.theme import Theme
+
+    config.theme = Theme(name="material")
+    # mkdocs chose its own search plugin for its own theme; with material it only has to
+    # write the index, which material's search reads (as its own plugin's index).
+    config.theme["search_index_only"] = True
 
 
 @contextlib.contextmanager

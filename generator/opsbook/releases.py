@@ -371,7 +371,7 @@ def _require_started(target: Path, definition: Rollout | Checklist, version: str
     if not target.is_file():
         raise ReleaseProblem(
             f"{display_path(target)}: release `{version}` of `{definition.id}` is not started; "
-            f"run `opsbook checklist start {definition.id} --release {version}`"
+            f"run `opsbook checklist start {definition.id} {version}`"
         )
 
 

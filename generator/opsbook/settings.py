@@ -46,16 +46,29 @@ def plugin_config(config: Path) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _plugin_options(config: str, text: str) -> dict[str, Any]:
     """Parsed once per text: a command asks for its folders, levels and options in turn."""
-    try:
-        document = yaml.load(text, Loader=_ConfigLoader)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{config}: not valid YAML: {exc}") from exc
-    plugins = document.get("plugins", []) if isinstance(document, dict) else []
+    document = _document(config, text)
+    plugins = document.get("plugins", [])
     for entry in plugins or []:
         if isinstance(entry, dict) and "opsbook" in entry:
             options = entry["opsbook"]
             return options if isinstance(options, dict) else {}
     return {}
+
+
+@functools.lru_cache(maxsize=8)
+def _document(config: str, text: str) -> dict[str, Any]:
+    try:
+        document = yaml.load(text, Loader=_ConfigLoader)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{config}: not valid YAML: {exc}") from exc
+    return document if isinstance(document, dict) else {}
+
+
+def theme_given(config: Path) -> bool:
+    """Whether a mkdocs.yml names a theme at all (mkdocs' own default is not ours)."""
+    if not config.is_file():
+        return False
+    return _document(str(config), config.read_text("utf-8")).get("theme") is not None
 
 
 def definitions_dir(config: Path) -> str:

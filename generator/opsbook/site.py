@@ -29,16 +29,20 @@ def build_site(config_file: Path, site_dir: Path | None = None, prepared: Any = 
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from opsbook.settings import theme_given
+
     quiet_material()
+    # Without `theme:`, material from the start, so mkdocs picks material's own plugins.
+    overrides = {} if theme_given(config_file) else {"theme": "material"}
     try:
-        config = load_config(str(config_file))
+        config = load_config(str(config_file), **overrides)
     except MkDocsException as exc:
         raise BuildFailed(f"{config_file}: {exc}") from exc
     target = (site_dir or Path(config.site_dir)).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        config = load_config(str(config_file), site_dir=str(staging))
+        config = load_config(str(config_file), site_dir=str(staging), **overrides)
         plugin = config.plugins.get("opsbook")
         if plugin is not None and prepared is not None:
             plugin.prepared = prepared
