@@ -130,3 +130,38 @@ def test_new_rejects_bad_kind_and_id(tmp_path: Path, args: list[str], message: s
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "ops").exists()
+
+
+def test_committed_reference_is_fresh() -> None:
+    """docs/reference.md is made from the bundled schema: it cannot drift from it."""
+    from opsbook.reference import reference_markdown
+
+    assert (ROOT / "docs" / "reference.md").read_text("utf-8") == reference_markdown()
+
+
+def test_the_reference_lists_every_kind_and_every_field_of_the_schema() -> None:
+    from opsbook.reference import reference_markdown
+    from opsbook.schema import bundled_schema
+
+    text = reference_markdown()
+    defs = bundled_schema()["$defs"]
+    for section in ("services", "teams", "severities", "escalations", "flags", "alerts",
+                    "rollouts", "incidents", "checklists"):  # fmt: skip
+        assert f"## `{section}`" in text
+        name = bundled_schema()["properties"][section]["items"]["$ref"].rsplit("/", 1)[-1]
+        for field in defs[name]["properties"]:
+            assert f"| `{field}` |" in text, (section, field)
+    assert "| `runbook.mitigation` | list of [step](#step) |" in text
+    assert "| `purpose` | text | yes | `kill-switch`, `release`, `experiment`, `ops`" in text
+    assert text.count("Example:") == 9
+
+
+def test_schema_check_reports_a_stale_reference(tmp_path: Path) -> None:
+    target = tmp_path / "reference.md"
+    target.write_text("# old\n", "utf-8")
+    stale = run(["schema", "--format", "markdown", "--check", "-o", str(target)], tmp_path)
+    assert stale.exit_code == 1
+    assert "is stale; run `opsbook schema --format markdown`" in stale.stderr
+    assert run(["schema", "--format", "markdown", "-o", str(target)], tmp_path).exit_code == 0
+    fresh = run(["schema", "--format", "markdown", "--check", "-o", str(target)], tmp_path)
+    assert fresh.exit_code == 0

@@ -153,5 +153,10 @@ def test_the_projects_own_hooks_pass_on_its_example(tmp_path: Path) -> None:
     git("add", "-A", cwd=tmp_path)
     result = pre_commit("run", "--all-files", cwd=tmp_path, home=tmp_path / ".pre-commit")
     assert result.returncode == 0, result.stdout + result.stderr
-    for hook in ("opsbook validate", "opsbook generate --check", "opsbook schema --check"):
-        assert hook in result.stdout
+    for hook in (
+        "opsbook validate",
+        "opsbook generate --check",
+        "opsbook schema --check",
+        "opsbook schema --format markdown --check",
+    ):
+        assert f"\n{hook}." in f"\n{result.stdout}", result.stdout

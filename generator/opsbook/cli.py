@@ -261,25 +261,41 @@ def list_rules() -> None:
 
 @cli.command()
 @click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="The JSON Schema for editors, or the Markdown reference of every kind and field.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(defaults.SCHEMA_FILE),
-    show_default=True,
-    help="Where to write the schema; `-` for standard output.",
+    help=f"Where to write; `-` for standard output [default: {defaults.SCHEMA_FILE} for "
+    f"json, {defaults.REFERENCE_FILE} for markdown].",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file is stale.")
-def schema(output: Path, check: bool) -> None:
-    """Write the bundled opsbook/v1 JSON Schema for editors (yaml-language-server)."""
-    from opsbook.editor import schema_text, write_schema
+def schema(output_format: str, output: Path | None, check: bool) -> None:
+    """Write the bundled opsbook/v1 JSON Schema for editors (yaml-language-server), or,
+    with --format markdown, the reference of every kind and field made from it."""
+    from opsbook.editor import schema_text, write_text
 
+    if output_format == "json":
+        text, default = schema_text(), defaults.SCHEMA_FILE
+    else:
+        from opsbook.reference import reference_markdown
+
+        text, default = reference_markdown(), defaults.REFERENCE_FILE
+    output = output or Path(default)
     if str(output) == "-":
-        click.echo(schema_text(), nl=False)
+        click.echo(text, nl=False)
     elif check:
-        if not output.is_file() or output.read_text("utf-8") != schema_text():
-            click.echo(f"{output} is stale; run `opsbook schema`", err=True)
+        if not output.is_file() or output.read_text("utf-8") != text:
+            flag = "" if output_format == "json" else " --format markdown"
+            click.echo(f"{output} is stale; run `opsbook schema{flag}`", err=True)
             sys.exit(1)
-    elif write_schema(output):
+    elif write_text(output, text):
         click.echo(f"wrote {output}")
 
 

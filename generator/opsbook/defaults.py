@@ -33,6 +33,9 @@ their first three lines are ever replaced or removed, so hand-written files are 
 SCHEMA_FILE = "schemas/opsbook.schema.json"
 """Where `opsbook schema` writes the bundled schema; modelines in `ops/` point at it."""
 
+REFERENCE_FILE = "docs/reference.md"
+"""Where `opsbook schema --format markdown` writes the reference of every kind and field."""
+
 PARALLEL_PAGES = 200
 """From this many pages on, rendering is shared out over the machine's cores."""
 

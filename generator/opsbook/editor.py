@@ -29,9 +29,8 @@ def schema_text() -> str:
     return json.dumps(bundled_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schema(path: Path) -> bool:
-    """Write the schema to `path`; True when the file changed."""
-    text = schema_text()
+def write_text(path: Path, text: str) -> bool:
+    """Write `text` to `path` unless it holds it already; True when the file changed."""
     if path.is_file() and path.read_text("utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
 from opsbook.editor import schema_text
+from opsbook.reference import reference_markdown
 
 RENAMED = {
     "gitignore": ".gitignore",
@@ -28,6 +29,7 @@ def starter_files() -> dict[str, str]:
     files: dict[str, str] = {}
     _collect(resources.files("opsbook") / "starter", "", files)
     files[defaults.SCHEMA_FILE] = schema_text()
+    files[defaults.REFERENCE_FILE] = reference_markdown()
     return dict(sorted(files.items()))
 
 
