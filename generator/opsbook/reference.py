@@ -73,12 +73,10 @@ def reference_markdown() -> str:
 
 
 def _table(rows: list[Row], first: str) -> list[str]:
-    lines = [f"| {first} | Type | Required | Values | Description |", "|---|---|---|---|---|"]
+    lines = [f"| {first} | Type | Values | Description |", "|---|---|---|---|"]
     for field, kind, required, values, description in rows:
-        lines.append(
-            f"| `{field}` | {kind} | {'yes' if required else ''} | {_cell(values)} | "
-            f"{_cell(description)} |"
-        )
+        values = "; ".join(part for part in ("**required**" if required else "", values) if part)
+        lines.append(f"| `{field}` | {kind} | {_cell(values)} | {_cell(description)} |")
     return lines
 
 
