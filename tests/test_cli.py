@@ -254,3 +254,11 @@ def test_validating_some_files_reports_only_on_them(tmp_path: Path) -> None:
     lines = both.stdout.splitlines()
     assert lines and all(line.startswith("ops/onesource.yaml:") for line in lines)
     assert all("[unknown-reference] team `x` is not defined" in line for line in lines)
+
+
+def test_a_missing_file_inside_the_handbook_is_a_usage_error(tmp_path: Path) -> None:
+    """Not a silent pass because the rest of the handbook is fine."""
+    root = _example_copy(tmp_path)
+    result = run(["validate", "ops/nothing-here.yaml"], root)
+    assert result.exit_code == 2
+    assert result.stderr == "opsbook: error: ops/nothing-here.yaml: no such file or directory\n"

@@ -152,7 +152,8 @@ def test_the_reference_lists_every_kind_and_every_field_of_the_schema() -> None:
         for field in defs[name]["properties"]:
             assert f"| `{field}` |" in text, (section, field)
     assert "| `runbook.mitigation` | list of [step](#step) |" in text
-    assert "| `purpose` | text | **required**; `kill-switch`, `release`, `experiment`, `ops`" in text
+    purpose = "| `purpose` | text | **required**; `kill-switch`, `release`, `experiment`, `ops`"
+    assert purpose in text
     assert "| `tier` | integer | 1–4 |" in text
     assert text.count("Example:") == 9
 

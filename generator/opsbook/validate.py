@@ -13,7 +13,7 @@ from typing import Any
 from opsbook import collector
 from opsbook.catalog import build_catalog, plain
 from opsbook.changes import SHARED, FingerprintCache, Key, changed, dependents
-from opsbook.diagnostics import Diagnostic, Level, sort_diagnostics
+from opsbook.diagnostics import Diagnostic, Level, UsageError, sort_diagnostics
 from opsbook.loader import LoadProblem, SourceFile, discover, load_source, read_file
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
@@ -76,6 +76,9 @@ def validate_selection(
     """
     if not paths:
         return validate_paths([definitions], settings, [releases], model=False), 0
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
     records = [p for p in paths if _is_within(p, releases)]
     given = [p for p in paths if p not in records]
     outside = [p for p in given if not _is_within(p, definitions)]
