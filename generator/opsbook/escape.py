@@ -3,10 +3,11 @@
 Two kinds of text reach a page. Plain values (ids, names, commands, conditions) are shown
 exactly as written: `inline` escapes every character Markdown would act on, so a value
 cannot break a table, start a heading or a list, or carry HTML. Prose fields (meanings,
-steps, descriptions) keep their Markdown; `prose` only takes out what could run or
-restyle something: raw HTML, attribute lists, and links other than http, https, mailto
-and relative ones. `clean_html` is the second line of defence, applied by the mkdocs
-plugin to the HTML of every generated page.
+steps, descriptions) keep their Markdown; `prose` only takes out what could run,
+restyle something or fail the strict build: raw HTML, attribute lists, and links whose
+target is not a plain absolute http(s) or mailto address (shown as text instead).
+`clean_html` is the second line of defence, applied by the mkdocs plugin to the HTML of
+every generated page.
 """
 
 from __future__ import annotations
@@ -197,19 +198,36 @@ def _outside_code(line: str, change: Callable[[str], str]) -> str:
 
 
 def _defuse(text: str) -> str:
-    if "](" in text:
-        text = _LINK.sub(_link, text)
     if "]:" in text:
         text = _REFERENCE.sub(_reference, text)
+    if "](" not in text:
+        return _no_html(text)
+    out: list[str] = []
+    end = 0
+    for link in _LINK.finditer(text):
+        out.append(_no_html(text[end : link.start()]))
+        label, target = link.group(1), link.group(2).strip()
+        if web_url(target):
+            out.append(f"[{_no_html(label)}]({target})")
+        else:  # shown, not followed: the strict build would reject it or it could run
+            out.append(f"{_no_html(label)} ({code(target) or '-'})")
+        end = link.end()
+    out.append(_no_html(text[end:]))
+    return "".join(out)
+
+
+def _no_html(text: str) -> str:
     return text.replace("<", "&lt;").replace("{", "\\{")
 
 
-def _link(match: re.Match[str]) -> str:
-    return match.group(0) if safe_url(match.group(1)) else "](#"
+def web_url(target: str) -> bool:
+    """Whether a link target in prose is an absolute http(s) or mailto address made of
+    plain URL characters: the only links that prose keeps (others are shown as text)."""
+    return _WEB_URL.fullmatch(target) is not None
 
 
 def _reference(match: re.Match[str]) -> str:
-    return match.group(0) if safe_url(match.group(2)) else match.group(1) + "#"
+    return match.group(0) if web_url(match.group(2)) else match.group(1) + "#"
 
 
 def _text(value: Any) -> str:
@@ -233,5 +251,8 @@ _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
 _BLOCK_START = re.compile(r"^([#>+*=-]|\d+[.)])")
 _HEADING = re.compile(r"( {0,3})(#{1,6})(\s)")
 _TICKS = re.compile(r"(`+)")
-_LINK = re.compile(r"\]\(\s*([^)\s]*)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\(([^)]*)\)?")
+_WEB_URL = re.compile(
+    r"(?:https?://[^\s<>\"'`\\\x00-\x1f\x7f]+|mailto:[^\s<>\"'`\\():\x00-\x1f\x7f]+)"
+)
 _REFERENCE = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)")

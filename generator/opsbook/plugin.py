@@ -201,6 +201,19 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             )
         return files
 
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        """Titles enter the theme as HTML-escaped text; material prints them into <title>
+        through `striptags`, which unescapes, so `&lt;/title&gt;&lt;script&gt;` in a name
+        would become a script. Here `striptags` gives escaped text back, for every page
+        and every template that uses it."""
+        from markupsafe import Markup, escape
+
+        def striptags(value: Any) -> Markup:
+            return escape(Markup(str(value)).striptags())
+
+        env.filters["striptags"] = striptags
+        return env
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """What `_add_pages` settled for the build becomes collectable again, so a
         process that builds many times (serve, or mkdocs used as a library) keeps no

@@ -1,0 +1,131 @@
+"""A handbook with a hostile payload in every plain string field of every kind (made from
+the bundled schema, `hostile.py`), built for real and opened page by page in Debian's
+Chromium: no dialog, no script but the site's own, no event handler, no javascript: URL,
+no frame, in the page, its <title>, navigation, table of contents, Mermaid diagrams,
+search results and the checklist script's output."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hostile import hostile_handbook
+from test_browser import CHROMIUM_FLAGS, chromium
+from test_site import opsbook
+
+playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+
+# Everything a page holds that could run: scripts (with their source or text), event
+# handler attributes, javascript: or data: URLs, frames and embedded objects.
+_FIND = """() => {
+  const found = [];
+  const roots = [document];
+  for (const host of document.querySelectorAll("*")) {
+    if (host.shadowRoot) roots.push(host.shadowRoot);
+  }
+  for (const root of roots) for (const el of root.querySelectorAll("*")) {
+    const tag = el.tagName.toLowerCase();
+    if (["iframe", "frame", "object", "embed"].includes(tag)) found.push("element " + tag);
+    if (tag === "script") found.push("script " + (el.src || el.textContent));
+    for (const attr of el.attributes) {
+      const value = attr.value.replace(/[\\s\\x00-\\x1f]/g, "").toLowerCase();
+      if (attr.name.startsWith("on")) found.push("handler " + tag + " " + attr.name);
+      const linked = ["href", "src", "action", "formaction", "xlink:href", "data"];
+      if (linked.includes(attr.name) && /^(javascript|vbscript|data):/.test(value)) {
+        found.push("url " + tag + " " + attr.value);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, int]]:
+    """The hostile handbook, built and served over HTTP: (root, address, fields injected)."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    root = tmp_path_factory.mktemp("hostile-browser")
+    fields = hostile_handbook(root)
+    built = opsbook(root, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    handler = functools.partial(Quiet, directory=str(root / "site"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}/", fields
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _ours(entry: str, server: str) -> bool:
+    """Scripts loaded from the site itself, and the theme's inline scripts: every payload
+    calls `alert`, which none of the site's own scripts does."""
+    if not entry.startswith("script "):
+        return False
+    body = entry.removeprefix("script ")
+    if body.startswith(("http:", "https:", "//")):
+        return body.startswith(server)
+    return "alert" not in body
+
+
+def test_every_plain_string_field_carries_a_payload(site: tuple[Path, str, int]) -> None:
+    assert site[2] >= 100  # the starter has one of every kind; most fields take a payload
+
+
+def test_no_page_runs_anything_from_a_definition(site: tuple[Path, str, int]) -> None:
+    root, server, _ = site
+    pages = sorted(p.relative_to(root / "site").as_posix() for p in (root / "site").rglob("*.html"))
+    assert len(pages) >= 12
+    problems: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        context = browser.new_context()
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith(server) else route.abort()
+            ),
+        )
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        dialogs: list[str] = []
+        current = [""]
+        tab.on("dialog", lambda d: (dialogs.append(f"{current[0]}: {d.message}"), d.dismiss()))
+        for name in pages:
+            current[0] = name
+            tab.goto(server + name.removesuffix("index.html"))
+            tab.wait_for_load_state("load")
+            tab.wait_for_timeout(150)  # Mermaid renders after load
+            for entry in tab.evaluate(_FIND):
+                if not _ours(entry, server):
+                    problems.append(f"{name}: {entry}")
+        current[0] = "search"
+        tab.goto(server)
+        tab.locator("input.md-search__input").fill("alert")
+        tab.wait_for_timeout(1500)
+        for entry in tab.evaluate(_FIND):
+            if not _ours(entry, server):
+                problems.append(f"search results: {entry}")
+        browser.close()
+    assert (dialogs, problems) == ([], [])
+
+
+def test_titles_show_the_text_as_written(site: tuple[Path, str, int]) -> None:
+    """Safe does not mean mangled: the tab title reads the definition's name as text."""
+    server = site[1]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        tab = browser.new_page()
+        tab.goto(server + "checklists/shop-release/")
+        assert tab.title().startswith("</title><script>alert('title')</script>")
+        browser.close()
