@@ -25,3 +25,12 @@ def build_tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
         return tmp_path
 
     return build
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-cases",
+        type=int,
+        default=300,
+        help="How many mutated definition files test_fuzz.py tries (default 300).",
+    )

@@ -246,3 +246,20 @@ def test_each_release_gets_a_page_listed_on_its_rollout(root: Path) -> None:
     listing = (root / "checklists/concierge-canary.md").read_text("utf-8")
     assert "| [3\\.0\\.0](releases/concierge-canary/3.0.0.md) |" in listing
     assert "| [2\\.4\\.0](releases/concierge-canary/2.4.0.md) |" in listing
+
+
+def test_a_release_that_differs_only_in_case_is_refused(root: Path) -> None:
+    """`3.0.0-RC1` and `3.0.0-rc1` would be one file on a case-insensitive filesystem."""
+    assert run(["checklist", "start", "concierge-canary", "3.1-RC1"], root).exit_code == 0
+    twin = run(["checklist", "start", "concierge-canary", "3.1-rc1"], root)
+    assert twin.exit_code == 1
+    assert "differs from it only in case" in twin.stderr
+    folder = root / "checklists" / "releases" / "concierge-canary"
+    assert not (folder / "3.1-rc1.yaml").exists()
+    text = (folder / "3.1-RC1.yaml").read_text("utf-8").replace("3.1-RC1", "3.1-rc1")
+    (folder / "3.1-rc1.yaml").write_text(text, "utf-8")  # made by hand, on Linux
+    found = run(["validate"], root)
+    assert found.exit_code == 1
+    assert "[release-file] release `3.1-rc1` of `concierge-canary` differs only in case" in (
+        found.stdout
+    )

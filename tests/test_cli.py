@@ -262,3 +262,23 @@ def test_a_missing_file_inside_the_handbook_is_a_usage_error(tmp_path: Path) -> 
     result = run(["validate", "ops/nothing-here.yaml"], root)
     assert result.exit_code == 2
     assert result.stderr == "opsbook: error: ops/nothing-here.yaml: no such file or directory\n"
+
+
+def test_values_quoted_in_messages_cannot_drive_the_terminal(build_tree: Any) -> None:
+    """An escape sequence or a line break in a value is shown escaped, and a huge value is
+    cut, so the output is one line per problem whatever the definitions hold."""
+    root = build_tree(
+        {
+            "ops/a.yaml": "apiVersion: opsbook/v1\nservices:\n  - {id: s, name: S, owner: "
+            + '"\\e[2J\\nfake:1:1: error"'
+            + "}\n",
+            "ops/b.yaml": "apiVersion: opsbook/v1\nservices:\n  - {id: t, name: T, owner: "
+            + "x" * 5000
+            + "}\n",
+        }
+    )
+    result = run(["validate"], root)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert "\x1b" not in result.stdout and "\\x1b[2J\\nfake:1:1" in lines[0]
+    assert len(lines[1]) < 500 and lines[1].endswith("…")

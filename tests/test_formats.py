@@ -55,7 +55,7 @@ def test_github_escapes_every_special_character() -> None:
     assert github_escape_property("a%b\rc\nd:e,f") == "a%25b%0Dc%0Ad%3Ae%2Cf"
     assert REPORTER_BY_NAME["github"](validation(HOSTILE)) == (
         "::warning file=dir%2Cwith%3Aodd%25name.yaml,line=3,col=7,"
-        "title=opsbook flag-expired::100%25 done%0D%0Areally, yes: ok\n"
+        "title=opsbook flag-expired::100%25 done\\x0d\\nreally, yes: ok\n"
     )
 
 

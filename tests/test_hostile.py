@@ -50,7 +50,7 @@ services:
     owner: web
     escalation: web-oncall
     links:
-      - {{title: {N}, url: "JaVa&#115;cript:alert('l')"}}
+      - {{title: {N}, url: "docs/x\\"><script>alert('l')</script>"}}
       - {{title: Docs, url: "https://example.com/a b(c)"}}
 flags:
   - id: KILL
@@ -184,8 +184,24 @@ def test_values_cannot_break_tables_or_start_headings(site: Path) -> None:
     assert re.search(r"<h4\b[^>]*>Injected heading", service)  # prose headings nest
 
 
-def test_unsafe_link_in_a_definition_is_not_a_link(site: Path) -> None:
+def test_a_link_that_is_not_a_web_address_is_shown_as_text(site: Path) -> None:
     page = read(site / "runbooks/shop/index.html")
-    assert not any(re.match(r"\W*java", href, re.I) for href in page.links)
-    assert "JaVa&amp;#115;cript:alert('l')" in (site / "runbooks/shop/index.html").read_text()
+    assert not any("docs/x" in href for href in page.links)  # shown, not linked
+    assert 'docs/x"&gt;&lt;script&gt;alert' in (site / "runbooks/shop/index.html").read_text()
     assert "https://example.com/a%20b%28c%29" in page.links
+
+
+def test_javascript_urls_in_any_spelling_are_refused_by_validate(build_tree: Any) -> None:
+    """Case, entities, whitespace and control characters do not get a scheme past."""
+    urls = ["JavaScript:alert(1)", "&#106;avascript:alert(1)", " java\tscript:x", "DATA:x,y"]
+    links = ", ".join(f"{{title: t, url: {json.dumps(u)}}}" for u in urls)
+    root = build_tree(
+        {
+            "ops/a.yaml": "apiVersion: opsbook/v1\nteams: [{id: t, name: T}]\n"
+            f"services:\n  - {{id: s, name: S, owner: t, links: [{links}]}}\n"
+        }
+    )
+    from opsbook.validate import validate_paths
+
+    found = validate_paths([root / "ops"]).diagnostics
+    assert [d.rule for d in found] == ["schema-format"] * len(urls)

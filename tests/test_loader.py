@@ -45,7 +45,8 @@ def problems(text: str) -> list[tuple[str, tuple[int, int]]]:
         ("", None),
         ("1_000", "1_000"),
         (".5", 0.5),
-        ("+.inf", float("inf")),
+        ("-9223372036854775808", -(2**63)),
+        ("0009223372036854775807", 2**63 - 1),
         ("-", "-"),
         ("0b101", "0b101"),
     ],
@@ -57,8 +58,49 @@ def test_plain_scalars_follow_the_yaml_1_2_core_schema(plain: str, value: Any) -
 
 
 def test_quoted_and_block_scalars_stay_strings() -> None:
-    data = load_text("a: 'true'\nb: \"10\"\nc: |\n  on\nd: !!str 5\n")
-    assert data == {"a": "true", "b": "10", "c": "on\n", "d": "5"}
+    data = load_text("a: 'true'\nb: \"10\"\nc: |\n  on\n")
+    assert data == {"a": "true", "b": "10", "c": "on\n"}
+
+
+@pytest.mark.parametrize("tagged", ["!!str 5", "! x", "!!map {a: 1}", "!!seq [1]", "!local x"])
+def test_every_tag_is_refused_at_its_position(tagged: str) -> None:
+    """The README says definitions use plain values: no tag, not even the standard ones."""
+    assert problems(f"a: 1\nb: {tagged}\n") == [("unsupported-tag", (2, 4))]
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["9" * 5000, "0x" + "f" * 4000, "0x" + "f" * 250, "9223372036854775808", "0o" + "7" * 30,
+     ".inf", "-.Inf", ".nan", "1e999"],
+)  # fmt: skip
+def test_numbers_no_definition_means_are_refused_at_their_position(number: str) -> None:
+    """Beyond 64-bit integers, infinities and NaN: never a traceback, one positioned error."""
+    assert problems(f"a: 1\nb: [{number}]\n") == [("number-range", (2, 5))]
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule", "where"),
+    [
+        (b"a: 1\nb: x\x00y\n", "invalid-utf8", (2, 5)),
+        ("a: 1\n".encode("utf-16-le"), "invalid-utf8", (1, 2)),
+        ('a: "\ufffe"\n'.encode(), "yaml-syntax", (1, 5)),
+        (b"a: \x07\n", "yaml-syntax", (1, 4)),
+    ],
+)
+def test_control_characters_and_utf16_are_positioned_errors(
+    tmp_path: Path, raw: bytes, rule: str, where: tuple[int, int]
+) -> None:
+    from opsbook.loader import load_source
+
+    path = tmp_path / "x.yaml"
+    path.write_bytes(raw)
+    source, found = load_source(path)
+    assert source is None
+    assert [(d.rule, (d.line, d.col)) for d in found] == [(rule, where)]
+
+
+def test_an_error_at_the_end_of_a_truncated_file_points_at_its_last_line() -> None:
+    assert problems("a: 1\nb: [x, y\n") == [("yaml-syntax", (2, 9))]
 
 
 def test_state_on_meant_as_string_is_the_string_on() -> None:

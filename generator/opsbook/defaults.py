@@ -43,11 +43,17 @@ NAV_LIMIT = 30
 """A navigation section (services; rollouts and checklists) with more entries than this
 lists only its index page: every page carries the navigation, so it must stay small."""
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-"""Larger files are refused unread: a definitions file is text written by people."""
+MAX_FILE_BYTES = 1024 * 1024
+"""Larger files are refused unread: a definitions file is text written by people (the
+largest of the example is 40 KB), and within this a file of broken definitions is
+checked in about a second."""
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences accepted; the schema needs about 8."""
+
+MAX_PROBLEMS_PER_FILE = 100
+"""Problems reported per file; the rest are counted in one `problem-limit` line, so a
+file of thousands of broken definitions costs seconds and a screenful, not minutes."""
 
 MAX_ALIAS_NODES = 10_000
 """Nodes that aliases may repeat in one file, so an alias bomb is refused at once."""

@@ -139,6 +139,13 @@ def read_file(path: Path) -> bytes:
 
 def decode(raw: bytes) -> str:
     """The file's text as strict UTF-8 (a leading byte-order mark is dropped)."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # valid UTF-8, but never YAML: most often a UTF-16 file without its BOM
+        line = raw.count(b"\n", 0, nul) + 1
+        col = len(raw[raw.rfind(b"\n", 0, nul) + 1 : nul].decode("utf-8", "replace")) + 1
+        utf16 = raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4
+        hint = "; it looks like UTF-16, save it as UTF-8" if utf16 else ""
+        raise LoadProblem("invalid-utf8", f"file holds a NUL byte{hint}", (line, col))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -174,9 +181,21 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
                 raise
             problems.clear()
             root = _Composer(text, problems, _PythonParser).compose()
+    except yaml.reader.ReaderError as exc:
+        where = _position(text, exc.position)
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        problems.append(
+            LoadProblem(
+                "yaml-syntax",
+                f"invalid YAML: character {char} is not allowed in YAML text; write it as an "
+                "escape in a double-quoted string",
+                where,
+            )
+        )
+        raise _ComposeProblems(problems) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        where = _within(text, (mark.line + 1, mark.column + 1)) if mark else (1, 1)
         message = exc.problem or "cannot parse"
         if exc.context and exc.context_mark:
             message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
@@ -195,6 +214,23 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
             getattr(root, "mark", (1, 1)),
         )
     return root, problems
+
+
+def _position(text: str, index: int) -> Mark:
+    """The 1-based (line, column) of character `index` of `text`."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _within(text: str, mark: Mark) -> Mark:
+    """A position at the end of the text (past its last line break, where libyaml puts an
+    unexpected end) as the end of its last line, which an editor can go to."""
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    if lines and mark[0] > len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return mark
 
 
 class _ComposeProblems(Exception):
@@ -226,13 +262,32 @@ _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
 _HEX = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_STR_TAGS = frozenset({"!", "tag:yaml.org,2002:str"})
-_MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
-_SEQ_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq"})
+
+
+class _NumberRange(ValueError):
+    """A plain scalar that is a number no definition holds: beyond 64 bits, inf or NaN."""
+
+
+_INT_LIMIT = 2**63
 
 
 def resolve_plain(value: str) -> Any:
-    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema.
+
+    Integers beyond 64 bits, infinities and NaN raise `_NumberRange`: no definition means
+    them, and they break what reads them (Python refuses to print a 4,301-digit integer)."""
+    resolved = _resolve_plain(value)
+    if type(resolved) is int and not -_INT_LIMIT <= resolved < _INT_LIMIT:
+        raise _NumberRange(f"{len(value):,}-character number is beyond 64-bit integers")
+    if type(resolved) is float and (resolved != resolved or resolved in _INFINITE):
+        raise _NumberRange(f"`{value[:20]}` is not a finite number")
+    return resolved
+
+
+_INFINITE = (float("inf"), float("-inf"))
+
+
+def _resolve_plain(value: str) -> Any:
     if not value:
         return None
     first = value[0]
@@ -249,11 +304,13 @@ def resolve_plain(value: str) -> Any:
     if first not in _NUMBER_START:
         return value
     if _INT.fullmatch(value):
+        if len(value.lstrip("+-").lstrip("0")) > 19:  # beyond 64 bits (int() refuses 4,301)
+            return _INT_LIMIT
         return int(value, 10)
     if _OCT.fullmatch(value):
-        return int(value[2:], 8)
+        return int(value[2:], 8) if len(value[2:].lstrip("0")) <= 22 else _INT_LIMIT
     if _HEX.fullmatch(value):
-        return int(value[2:], 16)
+        return int(value[2:], 16) if len(value[2:].lstrip("0")) <= 16 else _INT_LIMIT
     if _FLOAT.fullmatch(value):
         return float(value)
     return _INFINITIES.get(value, value)
@@ -321,17 +378,19 @@ class _Composer:
                 start = event.start_mark
                 mark = (start.line + 1, start.column + 1)
                 value = event.value
-                if event.tag is None:
-                    if event.style == "" and (not value or value[0] in _MAYBE_TYPED):
-                        value = resolve_plain(value)
-                elif event.tag not in _STR_TAGS:
+                if event.tag is not None:
                     raise _unsupported_tag(event)
+                if event.style == "" and (not value or value[0] in _MAYBE_TYPED):
+                    try:
+                        value = resolve_plain(value)
+                    except _NumberRange as exc:
+                        raise LoadProblem("number-range", str(exc), mark) from None
                 size = 1
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
             elif kind is map_start or kind is seq_start:
                 is_map = kind is map_start
-                if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                if event.tag is not None:
                     raise _unsupported_tag(event)
                 if len(stack) >= max_depth:
                     raise LoadProblem(
@@ -427,8 +486,10 @@ def _show(value: Any) -> str:
 
 
 def _unsupported_tag(event: Any) -> LoadProblem:
+    tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
     return LoadProblem(
         "unsupported-tag",
-        f"YAML tag {event.tag} is not supported; definitions use plain values",
+        f"YAML tag {tag} is not supported; definitions use plain values (quote a "
+        "value to keep it as text)",
         _mark(event),
     )

@@ -161,8 +161,37 @@ def check_release_files(
             if release is not None and not problems:
                 releases.append(release)
         found += problems
+    found += _case_twins(loaded.files)
     releases.sort(key=lambda r: (r.definition.id.lower(), r.started, r.version))
     return found, releases
+
+
+def _case_twins(files: Sequence[SourceFile]) -> list[Diagnostic]:
+    """Records of one rollout whose versions differ only in case (`RC1`, `rc1`): one file
+    on a case-insensitive filesystem, two pages at one URL on others."""
+    first: dict[tuple[str, str], SourceFile] = {}
+    found = []
+    for source in sorted(files, key=lambda f: f.path):
+        rollout, version = source.data.get("rollout"), source.data.get("release")
+        if not (isinstance(rollout, str) and isinstance(version, str)):
+            continue
+        key = (rollout.lower(), version.lower())
+        if key not in first:
+            first[key] = source
+            continue
+        other = first[key]
+        found.append(
+            Diagnostic(
+                source.path,
+                *source.data.value_marks["release"],
+                RULES["release-file"].level,
+                "release-file",
+                f"release `{version}` of `{rollout}` differs only in case from release "
+                f"`{other.data['release']}` in {other.path}; versions are unique regardless "
+                "of case",
+            )
+        )
+    return found
 
 
 def _read_release(source: SourceFile, catalog: Catalog) -> tuple[Release | None, list[Diagnostic]]:
@@ -242,6 +271,12 @@ def start_release(
     with _locked(target.parent):
         if target.exists():
             raise ReleaseProblem(f"{display_path(target)}: release `{version}` is started already")
+        same = [p for p in target.parent.glob("*.yaml") if p.stem.lower() == version.lower()]
+        if same:  # one file on a case-insensitive filesystem, two on others
+            raise ReleaseProblem(
+                f"{display_path(same[0])}: release `{same[0].stem}` is started already, and "
+                f"`{version}` differs from it only in case"
+            )
         record = {
             "apiVersion": defaults.API_VERSION,
             "rollout": definition.id,

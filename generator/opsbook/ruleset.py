@@ -29,11 +29,15 @@ _LOAD = (
     Rule("multiple-documents", "load", E, "One document per file keeps positions and pages unambiguous."),
     Rule("nesting-depth", "load", E, "Deep nesting is never a definition and can exhaust the parser."),
     Rule("alias-limit", "load", E, "Alias bombs expand a small file into billions of nodes."),
+    Rule("number-range", "load", E, "Numbers beyond 64 bits, infinities and NaN are never meant, and break what reads them."),
     Rule("empty-file", "load", E, "An empty definitions file is usually a mistake in a move or merge."),
     Rule("not-a-mapping", "load", E, "A definitions file is a mapping with `apiVersion` and sections."),
     Rule("invalid-utf8", "load", E, "Definitions are UTF-8 text; other bytes would be misread."),
     Rule("file-too-large", "load", E, "Definitions are written by people; huge files are refused unread."),
     Rule("unreadable-file", "load", E, "A file that cannot be read cannot be checked."),
+)  # fmt: skip
+_REPORT = (
+    Rule("problem-limit", "report", E, "A file with hundreds of problems is broken as a whole; the first ones say how."),
 )  # fmt: skip
 _SCHEMA = (
     Rule("api-version", "schema", E, "Only `opsbook/v1` is understood; other versions would be misread."),
@@ -75,6 +79,6 @@ _RELEASES = (
 )  # fmt: skip
 
 RULES: dict[str, Rule] = {
-    rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES)
+    rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES, *_REPORT)
 }
 """Every rule by id, in the order `opsbook rules` lists them."""

@@ -10,10 +10,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from opsbook import collector
+from opsbook import collector, defaults
 from opsbook.catalog import build_catalog, plain
 from opsbook.changes import SHARED, FingerprintCache, Key, changed, dependents
-from opsbook.diagnostics import Diagnostic, Level, UsageError, sort_diagnostics
+from opsbook.diagnostics import (
+    Diagnostic,
+    Level,
+    UsageError,
+    limit_per_file,
+    sort_diagnostics,
+)
 from opsbook.loader import LoadProblem, SourceFile, discover, load_source, read_file
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
@@ -190,7 +196,8 @@ class Validator:
         catalog = self._catalog(files) if valid and (model or records_exist) else None
         release_problems, records = check_release_files(releases, catalog)
         problems.extend(release_problems)
-        diagnostics = tuple(sort_diagnostics(_once(_apply(problems, settings)), _LOAD_RULES))
+        ordered = sort_diagnostics(_once(_apply(problems, settings)), _LOAD_RULES)
+        diagnostics = tuple(limit_per_file(ordered, defaults.MAX_PROBLEMS_PER_FILE))
         if any(d.level is Level.ERROR for d in diagnostics):
             catalog = None
         return Validation(tuple(files), diagnostics, catalog, tuple(records))
