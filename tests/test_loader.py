@@ -188,3 +188,31 @@ def test_discovery_is_sorted_recursive_and_skips_hidden_folders(build_tree: Any)
         "a/z.yaml",
         "b.yml",
     ]
+
+
+def test_symbolic_links_stay_inside_the_handbook(tmp_path: Path) -> None:
+    """A link out of the handbook is refused unread (no content in the message); links
+    that lead nowhere or round in a loop are reported; a link inside it is followed."""
+    from opsbook.loader import load_paths
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", "utf-8")
+    ops, shared = tmp_path / "ops", tmp_path / "shared"
+    ops.mkdir()
+    shared.mkdir()
+    (shared / "teams.yaml").write_text("apiVersion: opsbook/v1\nteams: [{id: t, name: T}]\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.yaml"
+    outside.write_text("apiVersion: opsbook/v1\n# SECRET\n", "utf-8")
+    (ops / "inside.yaml").symlink_to("../shared/teams.yaml")
+    (ops / "secret.yaml").symlink_to(outside)
+    (ops / "passwd.yaml").symlink_to("/etc/passwd")
+    (ops / "gone.yaml").symlink_to("nothing.yaml")
+    (ops / "a.yaml").symlink_to("b.yaml")
+    (ops / "b.yaml").symlink_to("a.yaml")
+    result = load_paths([ops])
+    assert [Path(f.path).name for f in result.files] == ["inside.yaml"]
+    found = {Path(d.path).name: d.message for d in result.diagnostics}
+    assert {d.rule for d in result.diagnostics} == {"symlink"}
+    assert "outside the handbook" in found["secret.yaml"] and "SECRET" not in found["secret.yaml"]
+    assert "outside the handbook" in found["passwd.yaml"]
+    assert "does not exist" in found["gone.yaml"]
+    assert "loop" in found["a.yaml"] and "loop" in found["b.yaml"]

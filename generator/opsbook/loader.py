@@ -8,6 +8,7 @@ the YAML 1.2 core schema, so `on`, `no` and `2025-10-19` stay strings and `010` 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Sequence
@@ -62,27 +63,78 @@ class LoadProblem(Exception):
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Every `*.yaml`/`*.yml` file under `paths`, sorted, skipping hidden folders."""
+    """Every `*.yaml`/`*.yml` file under `paths`, sorted, skipping hidden folders (files
+    that leave the handbook, or links that lead nowhere, are left out: see `discover_all`)."""
+    return discover_all(paths)[0]
+
+
+def discover_all(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Every definitions file under `paths`, sorted, and a problem for each symbolic link
+    that leads out of the handbook (the nearest folder above with a `mkdocs.yml`, else the
+    folder given), nowhere, or round in a loop: such a file is never read, so nothing of
+    what it points at is shown or published."""
     found: set[Path] = set()
+    problems: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            root = _handbook_root(path)
             for suffix in defaults.YAML_SUFFIXES:
                 for candidate in path.rglob(f"*{suffix}"):
                     relative = candidate.relative_to(path).parts
-                    if candidate.is_file() and not any(p.startswith(".") for p in relative):
+                    if any(p.startswith(".") for p in relative):
+                        continue
+                    problem = _outside(candidate, root)
+                    if problem is not None:
+                        problems.append(_diagnostic(display_path(candidate), problem))
+                    elif candidate.is_file():
                         found.add(candidate)
-        elif path.is_file():
-            found.add(path)
+        elif path.is_file() or path.is_symlink():
+            problem = _outside(path, _handbook_root(path.parent))
+            if problem is not None:
+                problems.append(_diagnostic(display_path(path), problem))
+            else:
+                found.add(path)
         else:
             raise UsageError(f"{raw}: no such file or directory")
-    return sorted(found, key=lambda p: p.as_posix())
+    return sorted(found, key=lambda p: p.as_posix()), sorted(set(problems))
+
+
+def _handbook_root(folder: Path) -> Path:
+    start = folder.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / "mkdocs.yml").is_file():
+            return candidate
+    return start
+
+
+def _outside(path: Path, root: Path) -> LoadProblem | None:
+    """Why `path` may not be read as a definitions file of the handbook at `root`."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return LoadProblem("symlink", "symbolic link to a file that does not exist")
+    except RuntimeError:  # Python before 3.13 raises it for a loop
+        return LoadProblem("symlink", "symbolic link that goes round in a loop")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LoadProblem("symlink", "symbolic link that goes round in a loop")
+        return LoadProblem("symlink", f"symbolic link that cannot be followed: {exc.strerror}")
+    if not target.is_relative_to(root):
+        return LoadProblem(
+            "symlink",
+            "symbolic link to a file outside the handbook; definitions stay inside it "
+            "(its content is not read)",
+        )
+    return None
 
 
 def display_path(path: Path) -> str:
     """The path as diagnostics show it: relative to the working directory when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    try:  # not resolved: a symbolic link is shown where it is, not where it points
+        return Path(os.path.abspath(path)).relative_to(os.getcwd()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -90,7 +142,10 @@ def display_path(path: Path) -> str:
 def load_paths(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     """Load every definitions file under `paths`, collecting problems instead of raising."""
     with collector.paused():
-        return _load_all(discover(paths))
+        found, problems = discover_all(paths)
+        result = _load_all(found)
+        result.diagnostics[:0] = problems
+        return result
 
 
 def _load_all(paths: list[Path]) -> LoadResult:
@@ -207,7 +262,8 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
     if root is _EMPTY:
         raise LoadProblem("empty-file", "file holds no definitions (it is empty)")
     if not isinstance(root, YMap):
-        kind = "a list" if isinstance(root, YList) else f"the scalar {root!r}"
+        shown = repr(root) if len(repr(root)) <= 40 else repr(root)[:39] + "…"
+        kind = "a list" if isinstance(root, YList) else f"the scalar {shown}"
         raise LoadProblem(
             "not-a-mapping",
             f"a definitions file must be a mapping with `apiVersion`, not {kind}",

@@ -34,6 +34,7 @@ _LOAD = (
     Rule("not-a-mapping", "load", E, "A definitions file is a mapping with `apiVersion` and sections."),
     Rule("invalid-utf8", "load", E, "Definitions are UTF-8 text; other bytes would be misread."),
     Rule("file-too-large", "load", E, "Definitions are written by people; huge files are refused unread."),
+    Rule("symlink", "load", E, "A link out of the handbook would publish what it points at; a broken one hides a file."),
     Rule("unreadable-file", "load", E, "A file that cannot be read cannot be checked."),
 )  # fmt: skip
 _REPORT = (

@@ -20,7 +20,7 @@ from opsbook.diagnostics import (
     limit_per_file,
     sort_diagnostics,
 )
-from opsbook.loader import LoadProblem, SourceFile, discover, load_source, read_file
+from opsbook.loader import LoadProblem, SourceFile, discover_all, load_source, read_file
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
 from opsbook.quality import Context, check_file_quality, flags_used, unused_flags
@@ -159,11 +159,11 @@ class Validator:
         releases: Sequence[str | os.PathLike[str]],
         model: bool,
     ) -> Validation:
-        found = discover(paths)
+        found, escapes = discover_all(paths)
         checked = [self._check(path) for path in found]
         self._files = {path: c for path, c in zip(found, checked, strict=True) if c.digest}
         files = [c.source for c in checked if c.source is not None]
-        problems = [d for c in checked for d in c.own]
+        problems = [*escapes, *(d for c in checked for d in c.own)]
         # The rules also see definitions with schema errors (they walk documents
         # defensively), so a typo in one does not turn every reference to it into an error.
         index, duplicates = build_index(files)
@@ -172,7 +172,9 @@ class Validator:
         # A file that could not be loaded may define what the others refer to: one cause,
         # one error, not an unknown reference for every id it held.
         unloaded = [c for c in checked if c.source is None]
-        maybe = _maybe_defined(unloaded)
+        maybe = _maybe_defined(unloaded) if not escapes else None  # refused: may define anything
+        if escapes:
+            unloaded.append(_Checked(b"", None, [], words=None))
         across_key = (
             (settings.today, maybe, len(unloaded), tuple(c.facts for c in checked if c.source))
             if self.keep
