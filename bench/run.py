@@ -49,15 +49,17 @@ import pathlib, sys, time
 from mkdocs.config import load_config
 from mkdocs.structure.files import get_files
 
-# What `mkdocs serve` (and so `opsbook serve`) does on each change, up to the moment
-# mkdocs has the pages and starts rendering HTML: reload mkdocs.yml, then run the plugins'
-# on_config, on_pre_build and on_files. The opsbook plugin persists between rebuilds.
+# What `mkdocs serve` (and so `opsbook serve`) does on each change, less mkdocs' own
+# rendering of HTML: reload mkdocs.yml, then run the plugins' on_config, on_pre_build and
+# on_files, and on_post_build, where opsbook writes the Markdown once a build succeeded.
+# The opsbook plugin persists between rebuilds.
 def rebuild():
     start = time.perf_counter()
     config = load_config("mkdocs.yml")
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
     config.plugins.on_files(get_files(config), config=config)
+    config.plugins["opsbook"].on_post_build(config=config)
     return time.perf_counter() - start
 
 load_config("mkdocs.yml").plugins.on_startup(command="serve", dirty=False)

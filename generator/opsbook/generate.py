@@ -7,6 +7,7 @@ hand-written pages next to generated ones are safe. Unchanged files are not rewr
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,26 +90,90 @@ def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
 
 
 def apply_plan(plan: Plan, root: Path) -> None:
-    """Write and remove what `plan` says; each file is replaced atomically."""
-    folders: set[Path] = set()
-    for page, text in plan.write.items():
-        target = root / page
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        # A temporary name of our own (not mkstemp's random one, three times slower on a
-        # 500-page handbook), then an atomic rename over the page.
-        temporary = target.parent / f".{target.name}.opsbook-{os.getpid()}.tmp"
-        try:
+    """Write and remove what `plan` says, all or nothing: every page is first written
+    under a temporary name next to its place (a full disk or a read-only folder stops
+    here, and the temporary files are removed), then the pages are renamed into place,
+    then the stale ones removed. An OS error is an OpsbookError naming the path."""
+    clean_stale_files({(root / page).parent for page in plan.write})
+    staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    try:
+        for page, text in plan.write.items():
+            target = root / page
+            if not target.parent.is_dir():
+                made.extend(_make_folders(target.parent, root))
+            # A temporary name of our own (not mkstemp's random one, three times slower on
+            # a 500-page handbook), with the process id, so a later run can clean it up.
+            temporary = target.parent / f".{target.name}{_TEMPORARY}{os.getpid()}"
+            staged.append((temporary, target))
             _write(temporary, text.encode("utf-8"))
-            os.replace(temporary, target)
-        except BaseException:
+    except OSError as exc:
+        for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-            raise
-    for page in plan.remove:
-        path = root / page
-        path.unlink()
-        _prune_empty(path.parent, root)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        where = exc.filename or root
+        raise OpsbookError(f"{where}: cannot write: {exc.strerror}; no page was changed") from exc
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    try:
+        for temporary, target in staged:
+            os.replace(temporary, target)
+        for page in plan.remove:
+            path = root / page
+            path.unlink()
+            _prune_empty(path.parent, root)
+    except OSError as exc:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise OpsbookError(f"{exc.filename or root}: {exc.strerror}") from exc
+
+
+_TEMPORARY = ".opsbook-tmp-"
+"""Marks a page being written: `.<name>.opsbook-tmp-<pid>` beside it."""
+
+
+def clean_stale_files(folders: set[Path]) -> None:
+    """Remove the temporary pages that a killed run left in these folders."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") and _TEMPORARY in name:
+                pid = name.rpartition(_TEMPORARY)[2]
+                if pid.isdigit() and not process_alive(int(pid)):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _make_folders(folder: Path, root: Path) -> list[Path]:
+    """Create `folder` and its missing parents; returns those created, outermost first."""
+    missing = []
+    while not folder.is_dir() and folder != root:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+    return list(reversed(missing))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -81,6 +81,8 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self.validator: Any = None  # kept across the rebuilds of `serve` (see on_startup)
         self.renderer: Any = None
         self.written: dict[str, str] = {}  # the pages as this process last wrote them
+        self.pending: Any = None  # (Plan, pages) to write once the build has succeeded
+        self.defer_write = False  # `opsbook build` writes them itself, before its swap
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook makes mkdocs keep the plugin across the rebuilds of `serve`,
@@ -137,7 +139,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def _add_pages(self, files: Files, config: MkDocsConfig) -> Files:
         from opsbook import collector
-        from opsbook.generate import apply_plan, plan_changes, plan_pages
+        from opsbook.generate import plan_changes, plan_pages
 
         start = time.perf_counter()
         if self.prepared is not None:
@@ -155,14 +157,15 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         slugify = config.mdx_configs.get("toc", {}).get("slugify")
         pages = self.handbook.render(validation, self.settings, slugify, self.renderer)
         if self.config.write:
+            # Planned now (a hand-written file in the way fails the build at once), written
+            # only once the build has succeeded: a failed build leaves the Markdown as it was.
             root, layout = self.handbook.root, self.handbook.layout
             plan = (
                 plan_changes(self.written, pages, root, layout)
                 if self.written
                 else plan_pages(pages, root, layout)
             )
-            apply_plan(plan, root)
-            self.written = pages if self.renderer is not None else {}
+            self.pending = (plan, pages)
         if self.renderer is not None and self.renderer.rendered < len(pages):
             log.info(
                 "opsbook: %d of %d pages rendered again in %.2f s",
@@ -215,18 +218,35 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """What `_add_pages` settled for the build becomes collectable again, so a
-        process that builds many times (serve, or mkdocs used as a library) keeps no
-        old catalogs."""
+        """The build succeeded: write the Markdown (unless `opsbook build` writes it
+        itself, before it swaps the site in). What `_add_pages` settled for the build
+        becomes collectable again, so a process that builds many times (serve, or mkdocs
+        used as a library) keeps no old catalogs."""
         from opsbook import collector
 
         collector.release()
+        if not self.defer_write:
+            with _as_plugin_error():
+                self.write_pending()
+
+    def write_pending(self) -> None:
+        """Write the Markdown of the last build, all pages or none."""
+        from opsbook.generate import apply_plan
+
+        if self.pending is None:
+            return
+        plan, pages = self.pending
+        self.pending = None
+        apply_plan(plan, self.handbook.root)
+        self.written = pages if self.renderer is not None else {}
 
     def on_build_error(self, *, error: Exception) -> None:
-        """As after a build: nothing stays settled when a build fails."""
+        """As after a build: nothing stays settled, and nothing is written, when a build
+        fails."""
         from opsbook import collector
 
         collector.release()
+        self.pending = None
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         from opsbook.escape import clean_html

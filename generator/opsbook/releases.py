@@ -438,21 +438,31 @@ def _write(target: Path, record: dict[str, Any]) -> None:
     text = header + yaml.safe_dump(
         record, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
     )
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".opsbook-", suffix=".yaml")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".opsbook-", suffix=".yaml")
+    except OSError as exc:
+        raise ReleaseProblem(f"{display_path(target)}: cannot write: {exc.strerror}") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise ReleaseProblem(
+                f"{display_path(target)}: cannot write: {exc.strerror}; the record is as it was"
+            ) from exc
         raise
 
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on a rollout's releases folder while a record changes."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReleaseProblem(f"{display_path(folder)}: cannot create: {exc.strerror}") from exc
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
