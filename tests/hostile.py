@@ -33,24 +33,28 @@ links in every case, with entities and whitespace, attribute breakouts, Mermaid
 directives and `click` callbacks."""
 
 PROSE = (
-    LINE
+    "```\nfence first\n```\n\n"
+    + LINE
     + "\n\n<div onmouseover=\"alert('div')\">block</div>\n\n# Injected {: onclick=\"alert('h1')\" }"
     + "\n\n```\nfence\n```\n"
 )
-"""Prose (Markdown) gets blocks too: raw HTML blocks, attribute lists, a fence."""
+"""Prose (Markdown) gets blocks too: a fence first (which, after `**Name**: `, would not
+open but would close), raw HTML blocks, attribute lists."""
 
 _VALUE_DEFS = frozenset({"id", "duration", "date", "url", "operator"})
 
 
-def hostile_handbook(root: Path) -> int:
+def hostile_handbook(root: Path, plain: bool = False) -> int:
     """Write the starter handbook into `root` with payloads in every plain string field;
-    returns how many fields carry one."""
+    returns how many fields carry one. With `plain`, the same fields hold plain text: the
+    handbook to compare the hostile one with."""
     from opsbook.starter import starter_files
 
     for name, text in starter_files().items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, "utf-8")
     schema = bundled_schema()
+    texts = ("Plain text.", "Plain text.") if plain else (LINE, PROSE)
     documents: dict[Path, Any] = {}
     injected: dict[Path, list[tuple[Any, ...]]] = {}
     for path in sorted((root / "ops").glob("*.yaml")):
@@ -59,7 +63,7 @@ def hostile_handbook(root: Path) -> int:
         for section in defaults.SECTIONS:
             ref = schema["properties"][section]["items"]["$ref"].rsplit("/", 1)[-1]
             for index, item in enumerate(data.get(section, [])):
-                _inject(item, schema["$defs"][ref], (section, index), found)
+                _inject(item, schema["$defs"][ref], (section, index), found, texts)
         documents[path], injected[path] = data, found
     for _ in range(50):  # take back what validate refuses, until it passes
         _write(documents)
@@ -82,8 +86,15 @@ def hostile_handbook(root: Path) -> int:
     raise AssertionError("the hostile handbook did not settle")
 
 
-def _inject(node: Any, schema: dict[str, Any], at: tuple[Any, ...], found: list[Any]) -> None:
+def _inject(
+    node: Any,
+    schema: dict[str, Any],
+    at: tuple[Any, ...],
+    found: list[Any],
+    texts: tuple[str, str],
+) -> None:
     defs = bundled_schema()["$defs"]
+    line, prose = texts
     schema = _resolve(schema, defs)
     if isinstance(node, dict):
         objects = [schema, *[_resolve(s, defs) for s in schema.get("oneOf", ())]]
@@ -94,21 +105,21 @@ def _inject(node: Any, schema: dict[str, Any], at: tuple[Any, ...], found: list[
             kind = _kind(prop, defs)
             if name in node:
                 if kind in ("line", "prose") and isinstance(node[name], str):
-                    node[name] = LINE if kind == "line" else PROSE
+                    node[name] = line if kind == "line" else prose
                     found.append((*at, name))
                 else:
-                    _inject(node[name], prop, (*at, name), found)
+                    _inject(node[name], prop, (*at, name), found, texts)
             elif kind in ("line", "prose") and "maxProperties" not in shape:
-                node[name] = LINE if kind == "line" else PROSE
+                node[name] = line if kind == "line" else prose
                 found.append((*at, name, "added"))
     elif isinstance(node, list):
         items = schema.get("items", {})
         for index, item in enumerate(node):
             if isinstance(item, str) and _kind(items, defs) in ("line", "prose", "step"):
-                node[index] = PROSE if _kind(items, defs) != "line" else LINE
+                node[index] = prose if _kind(items, defs) != "line" else line
                 found.append((*at, index))
             else:
-                _inject(item, items, (*at, index), found)
+                _inject(item, items, (*at, index), found, texts)
 
 
 def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:

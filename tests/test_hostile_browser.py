@@ -129,3 +129,19 @@ def test_titles_show_the_text_as_written(site: tuple[Path, str, int]) -> None:
         tab.goto(server + "checklists/shop-release/")
         assert tab.title().startswith("</title><script>alert('title')</script>")
         browser.close()
+
+
+def test_payloads_break_no_page_structure(site: tuple[Path, str, int], tmp_path: Path) -> None:
+    """Every page has the sections it has with plain text: no fence, heading or table in
+    a value swallows or adds a section."""
+    import re
+
+    clean = tmp_path / "clean"
+    hostile_handbook(clean, plain=True)
+    assert opsbook(clean, "build").returncode == 0
+    hostile = site[0] / "site"
+    for page in sorted((clean / "site").rglob("*.html")):
+        name = page.relative_to(clean / "site")
+        expected = len(re.findall(r"<h2\b", page.read_text("utf-8")))
+        found = len(re.findall(r"<h2\b", (hostile / name).read_text("utf-8")))
+        assert found == expected, name

@@ -52,7 +52,7 @@ def prose(value: Any) -> str:
     fenced: str | None = None
     for line in _text(value).split("\n"):
         lead = line.lstrip()[:1]
-        opener = _FENCE.match(line) if lead and lead in "`~" else None
+        opener = _fence_opener(line) if lead and lead in "`~" else None
         if fenced is not None:
             if opener and opener.group(1)[0] == fenced[0] and len(opener.group(1)) >= len(fenced):
                 fenced = None
@@ -64,7 +64,13 @@ def prose(value: Any) -> str:
             out.append(_demote(_prose_line(line)))
     if fenced is not None:
         out.append(fenced)  # close a fence left open, so it cannot swallow the page
-    return "\n".join(out).strip("\n")
+    text = "\n".join(out).strip("\n")
+    if text[:1] in "`~" and _fence_opener(text.split("\n", 1)[0]):
+        # Placed after other text on a line (`**Name**: {{ meaning | prose }}`), a fence
+        # would not open there but would at its closing line, swallowing the page: it
+        # starts a block of its own instead, wherever it is placed.
+        text = "\n\n" + text
+    return text
 
 
 def brief(value: Any) -> str:
@@ -162,6 +168,15 @@ _ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
+
+
+def _fence_opener(line: str) -> re.Match[str] | None:
+    """The fence a line opens, as CommonMark reads it: a backtick fence's info string
+    holds no backtick (``` a ``` b is a code span, not a fence)."""
+    opener = _FENCE.match(line)
+    if opener and opener.group(1)[0] == "`" and "`" in line[opener.end() :]:
+        return None
+    return opener
 
 
 def _demote(line: str) -> str:
