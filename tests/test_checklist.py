@@ -263,3 +263,17 @@ def test_a_release_that_differs_only_in_case_is_refused(root: Path) -> None:
     assert "[release-file] release `3.1-rc1` of `concierge-canary` differs only in case" in (
         found.stdout
     )
+
+
+def test_checklist_output_shows_control_characters_as_escapes(root: Path) -> None:
+    """Who ticked and why are typed by people: they cannot drive the terminal."""
+    key = "launch-day/stakeholder-sign-off"
+    ticked = run(
+        ["checklist", "tick", "concierge-canary", "3.0.0", key, "--by", "x\x1b[2J",
+         "--waive", "why\nforged line"],
+        root,
+    )  # fmt: skip
+    assert ticked.exit_code == 0, ticked.stderr
+    status = run(["checklist", "status", "concierge-canary", "3.0.0"], root)
+    assert "\x1b" not in status.stdout
+    assert "waived by x\\x1b[2J: why forged line" in status.stdout

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hostile import hostile_handbook
+from hostile import LINE, hostile_handbook
 from test_browser import CHROMIUM_FLAGS, chromium
 from test_site import opsbook
 
@@ -56,6 +56,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, 
 
     root = tmp_path_factory.mktemp("hostile-browser")
     fields = hostile_handbook(root)
+    record_release(root)
     built = opsbook(root, "build")
     assert built.returncode == 0, built.stdout + built.stderr
     handler = functools.partial(Quiet, directory=str(root / "site"))
@@ -65,6 +66,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, 
     yield root, f"http://127.0.0.1:{httpd.server_address[1]}/", fields
     httpd.shutdown()
     httpd.server_close()
+
+
+def record_release(root: Path, text: str = LINE) -> None:
+    """A release record of the hostile rollout, ticked with payloads in who, why and the
+    evidence link: records reach pages too."""
+    listed = opsbook(root, "checklist", "items", "shop-release")
+    keys = [line.split()[0] for line in listed.stdout.splitlines() if line.startswith("  ")]
+    assert opsbook(root, "checklist", "start", "shop-release", "1.0", "--by", text).returncode == 0
+    evidence = "https://example.com/?q=</title><script>alert('evidence')</script>"
+    ticked = opsbook(
+        root, "checklist", "tick", "shop-release", "1.0", keys[0], "--by", text,
+        "--evidence", evidence,
+    )  # fmt: skip
+    assert ticked.returncode == 0, ticked.stderr
+    waived = opsbook(
+        root, "checklist", "tick", "shop-release", "1.0", keys[1], "--by", text, "--waive", text
+    )
+    assert waived.returncode == 0, waived.stderr
 
 
 def _ours(entry: str, server: str) -> bool:
@@ -138,6 +157,7 @@ def test_payloads_break_no_page_structure(site: tuple[Path, str, int], tmp_path:
 
     clean = tmp_path / "clean"
     hostile_handbook(clean, plain=True)
+    record_release(clean, "Plain text.")
     assert opsbook(clean, "build").returncode == 0
     hostile = site[0] / "site"
     for page in sorted((clean / "site").rglob("*.html")):

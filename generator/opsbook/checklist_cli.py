@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from opsbook.clioptions import CONFIG_OPTION
-from opsbook.diagnostics import Level, UsageError
+from opsbook.diagnostics import Level, UsageError, printable
 
 if TYPE_CHECKING:
     from opsbook.checks import CheckSection
@@ -58,10 +58,10 @@ def items(definition_id: str, config: Path) -> None:
 
     _, definition = _open(config, definition_id)
     for section in check_sections(definition):
-        click.echo(f"{section.title}")
+        click.echo(printable(section.title))
         for check in section.checks:
             optional = "  (optional)" if not check.required else ""
-            click.echo(f"  {check.key}  {check.label}{optional}")
+            click.echo(printable(f"  {check.key}  {check.label}{optional}"))
 
 
 @checklist.command()
@@ -107,7 +107,7 @@ def tick(
     labels = tick_items(folder, definition, version, keys, by, evidence=evidence, waive=waive)
     verb = "waived" if waive is not None else "ticked"
     for key, label in zip(keys, labels, strict=True):
-        click.echo(f"{verb} {key}: {label}")
+        click.echo(printable(f"{verb} {key}: {label}"))
 
 
 @checklist.command()
@@ -198,20 +198,24 @@ def _print_status(release: Release, sections: tuple[CheckSection, ...], phase: s
         else f"{counts.open_required} required item(s) open"
     )
     click.echo(
-        f"{release.title}, release {release.version}{scope}: "
-        f"{counts.done} of {counts.total} done{waived}; {state}"
+        printable(
+            f"{release.title}, release {release.version}{scope}: "
+            f"{counts.done} of {counts.total} done{waived}; {state}"
+        )
     )
     for section in sections:
         part = progress((section,), release.ticks)
         mark = "done" if part.done == part.total else "open"
-        click.echo(f"  {mark}  {section.title}  {part.done}/{part.total}")
+        click.echo(printable(f"  {mark}  {section.title}  {part.done}/{part.total}"))
         for check in section.checks:
             tick = release.ticks.get(check.key)
             if tick is None:
                 optional = " (optional)" if not check.required else ""
-                click.echo(f"        [ ] {check.key}  {check.label}{optional}")
+                click.echo(printable(f"        [ ] {check.key}  {check.label}{optional}"))
             elif tick.waived is not None:
-                click.echo(f"        [~] {check.key}  waived by {tick.by}: {tick.waived}")
+                click.echo(
+                    printable(f"        [~] {check.key}  waived by {tick.by}: {tick.waived}")
+                )
 
 
 def _as_json(release: Release, sections: tuple[CheckSection, ...]) -> dict[str, object]:

@@ -35,8 +35,7 @@ class Diagnostic:
         # for pages: control characters are shown as escapes, and long messages cut.
         if len(self.message) <= MAX_MESSAGE and self.message.isprintable():
             return
-        message = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", self.message)
-        message = message.replace("\n", "\\n").replace("\t", "\\t")
+        message = printable(self.message)
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 1] + "…"
         if message != self.message:
@@ -98,6 +97,15 @@ def limit_per_file(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic
             )
         )
     return kept
+
+
+def printable(text: str) -> str:
+    """`text` for a terminal line: control characters and line breaks as escapes, so a
+    value cannot move the cursor, clear the screen or forge another line of output."""
+    if text.isprintable():
+        return text
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    return text.replace("\n", "\\n").replace("\t", "\\t")
 
 
 class OpsbookError(Exception):
