@@ -7,6 +7,7 @@ skipped, with the reason, where those are not allowed."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import subprocess
@@ -200,3 +201,41 @@ def test_pages_left_half_written_by_a_killed_generate_are_removed(built: Path) -
     assert opsbook(built, "generate").returncode == 0
     assert not stale.exists()
     assert leftovers(built) == []
+
+
+def test_a_generate_killed_while_writing_changes_no_page(tmp_path: Path) -> None:
+    """SIGKILL while the pages are being written (a 1,000-alert handbook, so that takes a
+    while): every page is still the previous one, and the next run removes the rest."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from synth import write_catalog
+
+    write_catalog(tmp_path, 1000)
+    (tmp_path / "mkdocs.yml").write_text("site_name: S\nplugins:\n  - opsbook\n", "utf-8")
+    assert opsbook(tmp_path, "generate").returncode == 0
+    before = {name: tree(tmp_path / name) for name in ("runbooks", "checklists")}
+    from importlib import resources
+
+    footer = (resources.files("opsbook") / "templates" / "footer.md.j2").read_text("utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "footer.md.j2").write_text(footer + "\nChanged.\n", "utf-8")
+    watched = tmp_path / "runbooks" / "svc0000"
+    started = subprocess.Popen(
+        [sys.executable, "-m", "opsbook", "generate"],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not any(".opsbook-tmp-" in name for name in os.listdir(watched)):
+        if started.poll() is not None:
+            pytest.skip("generate finished before a page was caught half-written")
+        assert time.monotonic() < deadline
+    started.send_signal(signal.SIGKILL)
+    started.wait()
+    after = {name: tree(tmp_path / name) for name in ("runbooks", "checklists")}
+    assert leftovers(tmp_path) != []  # the pages it was writing, under temporary names
+    pages = {n: {p: d for p, d in t.items() if ".opsbook-tmp-" not in p} for n, t in after.items()}
+    assert pages == before
+    assert opsbook(tmp_path, "generate").returncode == 0
+    assert leftovers(tmp_path) == []

@@ -9,7 +9,9 @@ from enum import StrEnum
 MAX_MESSAGE = 400
 """Characters of a message kept: a message quotes values, and a value can be a whole file."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+"""Control characters, and the invisible and direction-changing ones a terminal shows as
+nothing or uses to reorder text (`Trojan source`)."""
 
 
 class Level(StrEnum):
@@ -104,8 +106,12 @@ def printable(text: str) -> str:
     value cannot move the cursor, clear the screen or forge another line of output."""
     if text.isprintable():
         return text
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    text = _CONTROL.sub(lambda m: _escape(ord(m[0])), text)
     return text.replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class OpsbookError(Exception):
