@@ -8,6 +8,7 @@ carries a payload in every field that accepts one.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,11 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
     schema = bundled_schema()
     texts = ("Plain text.", "Plain text.") if plain else (LINE, PROSE)
     documents: dict[Path, Any] = {}
+    originals: dict[Path, Any] = {}
     injected: dict[Path, list[tuple[Any, ...]]] = {}
     for path in sorted((root / "ops").glob("*.yaml")):
         data = yaml.safe_load(path.read_text("utf-8"))
+        originals[path] = copy.deepcopy(data)
         found: list[tuple[Any, ...]] = []
         for section in defaults.SECTIONS:
             ref = schema["properties"][section]["items"]["$ref"].rsplit("/", 1)[-1]
@@ -81,7 +84,7 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
             if not taken:
                 raise AssertionError(f"validate refused what was not injected: {diagnostic}")
             for p in taken:
-                _take_back(documents[path], p)
+                _take_back(documents[path], originals[path], p)
                 injected[path].remove(p)
     raise AssertionError("the hostile handbook did not settle")
 
@@ -176,14 +179,14 @@ def _strip(path: tuple[Any, ...]) -> tuple[Any, ...]:
     return path[:-1] if path[-1] == "added" else path
 
 
-def _take_back(data: Any, path: tuple[Any, ...]) -> None:
-    """Remove an added field, or blank an injected value back to plain text."""
+def _take_back(data: Any, original: Any, path: tuple[Any, ...]) -> None:
+    """Remove an added field, or put back the value the starter had."""
     added = path[-1] == "added"
     steps = path[:-1] if added else path
-    node = data
+    node, before = data, original
     for step in steps[:-1]:
-        node = node[step]
+        node, before = node[step], before[step]
     if added:
         del node[steps[-1]]
     else:
-        node[steps[-1]] = "Plain text."
+        node[steps[-1]] = before[steps[-1]]

@@ -24,7 +24,9 @@ PROSE = (
     EVIL + "\n\n# Injected heading {: onclick=\"alert('h')\" }\n\n<div onmouseover=x>block</div>\n"
 )
 NAME = "# Heading? - list | pipe <script>alert('n')</script> {: onclick=x }"
-E, P, N = (json.dumps(text) for text in (EVIL, PROSE, NAME))  # JSON strings are YAML too
+# PromQL must parse, so the hostile text sits in a label matcher's string.
+EXPR = "up{job=" + json.dumps(EVIL) + "} == 0"
+E, P, N, X = (json.dumps(text) for text in (EVIL, PROSE, NAME, EXPR))  # JSON is YAML too
 
 DEFINITIONS = f"""\
 apiVersion: opsbook/v1
@@ -65,7 +67,7 @@ alerts:
   - id: Boom
     summary: {E}
     severity: critical
-    condition: {{expr: {E}, for: 5m}}
+    condition: {{expr: {X}, for: 5m}}
     notify: [{{pagerduty: web-oncall}}]
     runbook:
       meaning: {P}

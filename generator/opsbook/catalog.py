@@ -42,6 +42,7 @@ from opsbook.model import (
     Rollback,
     RollbackTrigger,
     Rollout,
+    RuleGroup,
     Service,
     Severity,
     Signal,
@@ -393,6 +394,10 @@ class _Builder:
                     self.severities[lv["severity"].lower()],
                     _condition(lv["condition"]),
                     self._channels(lv["notify"]) if "notify" in lv else notify,
+                    labels=tuple(sorted(lv.get("labels", {}).items())),
+                    summary=lv.get("summary"),
+                    description=lv.get("description"),
+                    annotations=tuple(sorted(lv.get("annotations", {}).items())),
                 )
                 for lv in node["levels"]
             )
@@ -414,6 +419,10 @@ class _Builder:
             source=_source(f, node),
             description=node.get("description"),
             labels=tuple(sorted(node.get("labels", {}).items())),
+            annotations=tuple(sorted(node.get("annotations", {}).items())),
+            group=RuleGroup(node["group"]["name"], node["group"].get("interval"))
+            if "group" in node
+            else None,
             impact=runbook.get("impact"),
             first_step=runbook.get("first_step"),
             diagnosis=self._steps(runbook.get("diagnosis")),
@@ -610,6 +619,7 @@ def _condition(raw: YMap) -> Condition:
         window=raw.get("window"),
         for_=raw.get("for"),
         description=raw.get("description"),
+        keep_firing_for=raw.get("keep_firing_for"),
     )
 
 

@@ -349,6 +349,64 @@ def new(
     click.echo(f"wrote {target}")
 
 
+@cli.command("export")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["prometheus"]))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("prometheus"),
+    show_default=True,
+    help="Folder to write the rule files into (one per service).",
+)
+@click.option(
+    "--site-url",
+    metavar="URL",
+    help="Where the handbook is published [default: site_url of mkdocs.yml].",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["rules", "prometheusrule"]),
+    default="rules",
+    show_default=True,
+    help="Plain rule files, or PrometheusRule resources for the Prometheus Operator.",
+)
+@click.option("--strict", is_flag=True, help="An alert level without `expr` is an error.")
+@CONFIG_OPTION
+def export_format(
+    format_name: str, out: Path, site_url: str | None, kind: str, strict: bool, config: Path
+) -> None:
+    """Write the handbook's alerts in another tool's format: FORMAT `prometheus` writes
+    alerting rules, one rule per alert level, each with `runbook_url` set to its page.
+
+    Levels without a PromQL `expr` are listed and left out (exit 1 with --strict).
+    """
+    from opsbook.formats.prometheus import export_rules, write_export
+    from opsbook.settings import site_url as configured_site_url
+
+    handbook, _, result = _prepare(config, None)
+    address = site_url or configured_site_url(config)
+    if not address:
+        raise UsageError(
+            "runbook_url needs the handbook's address: set `site_url` in mkdocs.yml or "
+            "pass --site-url"
+        )
+    assert result.catalog is not None  # _prepare exits on errors
+    exported = export_rules(result.catalog, handbook.layout, address, kind)
+    for level in exported.left_out:
+        click.echo(f"opsbook: left out {level}: no PromQL `expr`", err=True)
+    if strict and exported.left_out:
+        raise OpsbookError(
+            f"{len(exported.left_out)} alert level(s) have no `expr`; nothing was written"
+        )
+    for path in write_export(exported, out):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"opsbook: {exported.rules} rule(s) in {len(exported.files)} file(s), "
+        f"{len(exported.left_out)} level(s) left out",
+        err=True,
+    )
+
+
 @cli.command()
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False

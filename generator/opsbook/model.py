@@ -57,6 +57,7 @@ class Condition:
     window: str | None = None
     for_: str | None = None
     description: str | None = None
+    keep_firing_for: str | None = None
 
     @property
     def text(self) -> str:
@@ -353,10 +354,22 @@ class AlertLevel:
     severity: Severity
     condition: Condition
     notify: tuple[Channel, ...]
+    labels: tuple[tuple[str, str], ...] = ()
+    summary: str | None = None
+    description: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
 
     @property
     def pages(self) -> bool:
         return self.severity.pages
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """The Prometheus rule group an alert's rules belong to."""
+
+    name: str
+    interval: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,6 +394,8 @@ class Alert:
     source: Source
     description: str | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    group: RuleGroup | None = None
     impact: str | None = None
     first_step: str | None = None
     diagnosis: tuple[Step, ...] = ()

@@ -437,9 +437,51 @@ def _check_traffic(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
             previous = (str(phase.get("id")), low)
 
 
+# --- PromQL --------------------------------------------------------------------------
+
+_EXPRESSIONS = {
+    "alerts": ("condition.expr", "levels[].condition.expr"),
+    "services": ("slos[].objective.expr",),
+    "rollouts": ("phases[].gates[].condition.expr", "rollback.triggers[].condition.expr"),
+}
+"""Where PromQL expressions are, by section."""
+
+
+def _check_promql(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    """Every `expr` must parse as PromQL, as Prometheus will parse it."""
+    for section, paths in _EXPRESSIONS.items():
+        for node, _ in definitions(source, section):
+            for path in paths:
+                for value, mark in walk(node, path):
+                    if not isinstance(value, str):
+                        continue
+                    problem = promql_problem(value)
+                    if problem is not None:
+                        yield _diag(
+                            source.path,
+                            mark,
+                            "promql-syntax",
+                            f"`{node['id']}`: `{path}` is not valid PromQL: {problem}",
+                        )
+
+
+@functools.lru_cache(maxsize=4096)
+def promql_problem(expr: str) -> str | None:
+    """Why `expr` is not PromQL (promql-parser, the Prometheus parser ported to Rust, so
+    what it accepts is what Prometheus accepts), or None."""
+    import promql_parser
+
+    try:
+        promql_parser.parse(expr)
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
 _CHECKS: tuple[Callable[[SourceFile, Index], Iterator[Diagnostic]], ...] = (
     _check_nested_ids,
     _check_alert_levels,
     _check_flag_values,
     _check_traffic,
+    _check_promql,
 )

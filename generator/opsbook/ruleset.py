@@ -50,6 +50,7 @@ _SCHEMA = (
     Rule("schema-value", "schema", E, "The value breaks a constraint of the schema."),
 )  # fmt: skip
 _REFERENCES = (
+    Rule("promql-syntax", "references", E, "An expression Prometheus cannot parse makes a rule file it refuses to load."),
     Rule("duplicate-id", "references", E, "Ids name pages and URLs; two definitions cannot share one, whatever the case."),
     Rule("page-collision", "references", E, "Two pages at one URL: one runbook would silently replace the other."),
     Rule("unknown-reference", "references", E, "A reference to something undefined leaves a dead link in a runbook."),

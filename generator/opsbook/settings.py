@@ -64,6 +64,14 @@ def _document(config: str, text: str) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def site_url(config: Path) -> str | None:
+    """The `site_url` of a mkdocs.yml, where the handbook is published, or None."""
+    if not config.is_file():
+        return None
+    value = _document(str(config), config.read_text("utf-8")).get("site_url")
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def theme_given(config: Path) -> bool:
     """Whether a mkdocs.yml names a theme at all (mkdocs' own default is not ours)."""
     if not config.is_file():

@@ -288,8 +288,12 @@ def _once(found: list[Diagnostic]) -> list[Diagnostic]:
     return [
         d
         for d in found
-        if d.rule != "unknown-reference" or (d.path, d.line, d.col) not in placeholders
+        if d.rule not in _AFTER_PLACEHOLDERS or (d.path, d.line, d.col) not in placeholders
     ]
+
+
+_AFTER_PLACEHOLDERS = frozenset({"unknown-reference", "promql-syntax"})
+"""Rules whose finding at a placeholder's position is the placeholder itself."""
 
 
 def _apply(found: list[Diagnostic], settings: Settings) -> list[Diagnostic]:

@@ -1,0 +1,7 @@
+"""Other tools' formats, one module each, each an explicit mapping between that format
+and the model. The CLI's `export` finds them here by name."""
+
+from __future__ import annotations
+
+EXPORTS = ("prometheus",)
+"""Formats `opsbook export` writes."""

@@ -1,0 +1,198 @@
+"""`opsbook export prometheus`: rule files that the real promtool accepts, one rule per
+alert level, with every field a rule holds, and each `runbook_url` at the alert's page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from promtool import check_rules
+from test_handbook import copy_example
+
+SITE = "https://ops.example.com/handbook/"
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+RULES_ALERT = """\
+# yaml-language-server: $schema=../schemas/opsbook.schema.json
+apiVersion: opsbook/v1
+service: shop
+alerts:
+  - id: KubePodCrashLooping
+    summary: A pod keeps restarting.
+    description: Pod {{ $labels.namespace }}/{{ $labels.pod }} restarts.
+    group: {name: kubernetes-apps, interval: 1m}
+    labels: {team: shop}
+    annotations:
+      summary: 'Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.'
+      dashboard: https://grafana.example.com/d/pods
+    levels:
+      - severity: warning
+        condition:
+          expr: 'increase(kube_pod_container_status_restarts_total[15m]) > 3'
+          for: 15m
+          keep_firing_for: 5m
+        labels: {window: long}
+        notify: [{slack: "#shop-alerts"}]
+      - severity: warning
+        condition: {expr: 'increase(kube_pod_container_status_restarts_total[5m]) > 3', for: 5m}
+        labels: {window: short}
+        description: Restarts within five minutes.
+        notify: [{slack: "#shop-alerts"}]
+    runbook:
+      meaning: The pod's container exits and is started again, over and over.
+      diagnosis: [Read the pod's logs of the previous run.]
+      mitigation: [Roll back the last deployment.]
+"""
+
+
+def opsbook(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "opsbook", *args], cwd=root, env=ENV, capture_output=True, text=True
+    )
+
+
+def starter(root: Path, *extra: tuple[str, str]) -> Path:
+    made = opsbook(root.parent, "init", root.name)
+    assert made.returncode == 0, made.stderr
+    for name, text in extra:
+        (root / name).write_text(text, "utf-8")
+    return root
+
+
+def rules_of(folder: Path) -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text("utf-8"))
+        groups = document["spec"]["groups"] if "spec" in document else document["groups"]
+        for group in groups:
+            found += [{"group": group["name"], **rule} for rule in group["rules"]]
+    return found
+
+
+def test_the_starter_exports_rules_promtool_accepts_linked_to_existing_pages(
+    tmp_path: Path,
+) -> None:
+    root = starter(tmp_path / "handbook")
+    exported = opsbook(root, "export", "prometheus", "--site-url", SITE)
+    assert exported.returncode == 0, exported.stderr
+    assert "0 level(s) left out" in exported.stderr
+    files = sorted((root / "prometheus").glob("*.yaml"))
+    assert [f.name for f in files] == ["shop.rules.yaml"]
+    checked = check_rules(*files)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 3 rules found" in checked.stdout
+    assert opsbook(root, "build").returncode == 0
+    for rule in rules_of(root / "prometheus"):
+        url = rule["annotations"]["runbook_url"]
+        assert url.startswith(SITE)
+        assert (root / "site" / url.removeprefix(SITE) / "index.html").is_file(), url
+
+
+def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
+    """Levels of one severity told apart by labels, keep_firing_for, the group and its
+    interval, any annotation, Go templates kept verbatim."""
+    root = starter(tmp_path / "handbook", ("ops/apps.yaml", RULES_ALERT))
+    assert opsbook(root, "validate", "--strict").returncode == 0
+    assert opsbook(root, "export", "prometheus", "--site-url", SITE).returncode == 0
+    assert check_rules(*(root / "prometheus").glob("*.yaml")).returncode == 0
+    crash = [r for r in rules_of(root / "prometheus") if r["alert"] == "KubePodCrashLooping"]
+    page = SITE + "runbooks/shop/kubepodcrashlooping/"
+    assert crash == [
+        {
+            "group": "kubernetes-apps",
+            "alert": "KubePodCrashLooping",
+            "expr": "increase(kube_pod_container_status_restarts_total[15m]) > 3",
+            "for": "15m",
+            "keep_firing_for": "5m",
+            "labels": {"severity": "warning", "team": "shop", "window": "long"},
+            "annotations": {
+                "dashboard": "https://grafana.example.com/d/pods",
+                "description": "Pod {{ $labels.namespace }}/{{ $labels.pod }} restarts.",
+                "runbook_url": page,
+                "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
+            },
+        },
+        {
+            "group": "kubernetes-apps",
+            "alert": "KubePodCrashLooping",
+            "expr": "increase(kube_pod_container_status_restarts_total[5m]) > 3",
+            "for": "5m",
+            "labels": {"severity": "warning", "team": "shop", "window": "short"},
+            "annotations": {
+                "dashboard": "https://grafana.example.com/d/pods",
+                "description": "Restarts within five minutes.",
+                "runbook_url": page,
+                "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
+            },
+        },
+    ]
+    text = (root / "prometheus" / "shop.rules.yaml").read_text("utf-8")
+    assert "name: kubernetes-apps\n  interval: 1m\n" in text
+
+
+def test_export_is_deterministic_and_never_replaces_a_file_a_person_wrote(
+    tmp_path: Path,
+) -> None:
+    root = starter(tmp_path / "handbook", ("ops/apps.yaml", RULES_ALERT))
+    assert opsbook(root, "export", "prometheus", "--site-url", SITE).returncode == 0
+    first = (root / "prometheus" / "shop.rules.yaml").read_bytes()
+    assert opsbook(root, "export", "prometheus", "--site-url", SITE).returncode == 0
+    assert (root / "prometheus" / "shop.rules.yaml").read_bytes() == first
+    (root / "prometheus" / "shop.rules.yaml").write_text("groups: []  # mine\n", "utf-8")
+    refused = opsbook(root, "export", "prometheus", "--site-url", SITE)
+    assert refused.returncode == 1
+    assert "not written by opsbook; nothing was written" in refused.stderr
+    assert (root / "prometheus" / "shop.rules.yaml").read_text("utf-8") == "groups: []  # mine\n"
+
+
+def test_prometheusrule_resources_carry_the_same_groups(tmp_path: Path) -> None:
+    root = starter(tmp_path / "handbook")
+    out = root / "operator"
+    done = opsbook(
+        root, "export", "prometheus", "--kind", "prometheusrule", "--out", "operator",
+        "--site-url", SITE,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    resource = yaml.safe_load((out / "shop.rules.yaml").read_text("utf-8"))
+    assert (resource["apiVersion"], resource["kind"]) == (
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+    )
+    assert resource["metadata"]["name"] == "shop-opsbook"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(resource["spec"]), "utf-8")
+    assert check_rules(spec).returncode == 0
+
+
+def test_levels_without_expr_are_listed_and_fail_with_strict(tmp_path: Path) -> None:
+    """Today's example handbook describes its conditions in words: nothing to export."""
+    root = copy_example(tmp_path)
+    plain = opsbook(root, "export", "prometheus", "--site-url", SITE)
+    assert plain.returncode == 0, plain.stderr
+    assert "left out HighErrorRate (critical): no PromQL `expr`" in plain.stderr
+    strict = opsbook(root, "export", "prometheus", "--site-url", SITE, "--strict", "--out", "s")
+    assert strict.returncode == 1
+    assert "have no `expr`; nothing was written" in strict.stderr
+    assert not (root / "s").exists()
+
+
+def test_export_needs_the_address_of_the_site(tmp_path: Path) -> None:
+    root = starter(tmp_path / "handbook")
+    refused = opsbook(root, "export", "prometheus")
+    assert refused.returncode == 2
+    assert "set `site_url` in mkdocs.yml or pass --site-url" in refused.stderr
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {SITE}\n" + config.read_text("utf-8"), "utf-8")
+    assert opsbook(root, "export", "prometheus").returncode == 0
+
+
+def test_promtool_is_the_real_one() -> None:
+    from promtool import promtool
+
+    version = subprocess.run([promtool(), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("promtool, version ")
