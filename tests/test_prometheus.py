@@ -196,3 +196,24 @@ def test_promtool_is_the_real_one() -> None:
 
     version = subprocess.run([promtool(), "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("promtool, version ")
+
+
+def test_the_page_shows_each_levels_promql_and_opens_it_in_prometheus(tmp_path: Path) -> None:
+    """With `prometheus_url` set, each level's expression links to Prometheus' graph."""
+    root = starter(tmp_path / "handbook", ("ops/apps.yaml", RULES_ALERT))
+    config = root / "mkdocs.yml"
+    text = config.read_text("utf-8").replace(
+        "      offline: true", "      offline: true\n      prometheus_url: https://prom.example.com"
+    )
+    config.write_text(text, "utf-8")
+    assert opsbook(root, "build").returncode == 0
+    page = (root / "runbooks" / "shop" / "kubepodcrashlooping.md").read_text("utf-8")
+    assert "-   warning, for `15m`, keeps firing `5m`, `window`=`long`:" in page
+    assert "```promql\n    increase(kube_pod_container_status_restarts_total[15m]) > 3\n" in page
+    graph = (
+        "https://prom.example.com/graph?g0.expr=increase%28kube_pod_container_status_"
+        "restarts_total%5B15m%5D%29%20%3E%203&g0.tab=0"
+    )
+    assert f"[Open in Prometheus]({graph})" in page
+    html = root / "site" / "runbooks" / "shop" / "kubepodcrashlooping" / "index.html"
+    assert f'href="{graph}"' in html.read_text("utf-8").replace("&amp;", "&")

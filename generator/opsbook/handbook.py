@@ -31,6 +31,7 @@ class Handbook:
     layout: Layout = field(default_factory=Layout)
     templates: str = defaults.TEMPLATES_DIR
     source_url: str | None = None
+    prometheus_url: str | None = None
     offline: bool = True
 
     @property
@@ -76,6 +77,7 @@ class Handbook:
             layout=self.layout,
             templates=self.root / self.templates,
             source_url=self.source_url,
+            prometheus_url=self.prometheus_url,
             today=settings.today,
             **({"slugify": slugify} if slugify else {}),
         )
@@ -99,6 +101,7 @@ def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> H
         layout=Layout(runbooks, checklists),
         templates=str(options.get("templates", defaults.TEMPLATES_DIR)),
         source_url=options.get("source_url"),
+        prometheus_url=options.get("prometheus_url"),
         offline=bool(options.get("offline", True)),
     )
 

@@ -108,4 +108,12 @@ def _setup(options: RenderOptions) -> object:
             if p.is_file()
         )
     slugs = options.slugify("Ab C-d_é 1.2", "-")
-    return (options.root, options.layout, options.source_url, options.today, slugs, templates)
+    return (
+        options.root,
+        options.layout,
+        options.source_url,
+        options.prometheus_url,
+        options.today,
+        slugs,
+        templates,
+    )

@@ -73,6 +73,8 @@ class Condition:
             parts.append(f"over {self.window}")
         if self.for_:
             parts.append(f"for {self.for_}")
+        if self.keep_firing_for:
+            parts.append(f"keeps firing {self.keep_firing_for}")
         text = " ".join(parts)
         return text or self.description or self.expr or ""
 

@@ -29,6 +29,7 @@ OPTIONS: dict[str, Option] = {
     "checklists": Option(str, defaults.CHECKLISTS_DIR),
     "templates": Option(str, defaults.TEMPLATES_DIR),
     "source_url": Option(str, optional=True),
+    "prometheus_url": Option(str, optional=True),
     "write": Option(bool, True),
     "offline": Option(bool, True),
     "rules": Option(dict, {}),

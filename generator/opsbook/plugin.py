@@ -65,6 +65,7 @@ class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
     checklists = _declared("checklists")
     templates = _declared("templates")
     source_url = _declared("source_url")
+    prometheus_url = _declared("prometheus_url")
     write = _declared("write")
     offline = _declared("offline")
     rules = _declared("rules")

@@ -68,8 +68,19 @@ class RenderOptions:
     layout: Layout = field(default_factory=Layout)
     templates: Path | None = None
     source_url: str | None = None
+    prometheus_url: str | None = None
     slugify: Callable[[str, str], str] = _default_slugify
     today: str = field(default_factory=lambda: datetime.date.today().isoformat())
+
+
+def _graph(prometheus: str | None, expr: str) -> str | None:
+    """The address that opens `expr` in Prometheus' graph view, when the handbook names
+    its Prometheus (`prometheus_url`)."""
+    if not prometheus:
+        return None
+    from urllib.parse import quote
+
+    return f"{prometheus.rstrip('/')}/graph?g0.expr={quote(expr, safe='')}&g0.tab=0"
 
 
 class TemplateProblem(OpsbookError):
@@ -190,6 +201,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         link=links.link,
         source=links.source,
         weblink=_weblink,
+        graph=lambda expr: _graph(options.prometheus_url, expr),
         anchor=lambda text: links.anchor(str(text)),
         GENERATED=defaults.GENERATED_MARKER,
         checks=check_sections,
