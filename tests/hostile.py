@@ -68,6 +68,12 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
             for index, item in enumerate(data.get(section, [])):
                 _inject(item, schema["$defs"][ref], (section, index), found, texts)
         documents[path], injected[path] = data, found
+    if not plain:  # file names come from the repository too
+        hostile = root / "ops" / "sh op\"><img src=x onerror=alert('file')>(x).yaml"
+        (root / "ops" / "shop.yaml").rename(hostile)
+        documents[hostile] = documents.pop(root / "ops" / "shop.yaml")
+        originals[hostile] = originals.pop(root / "ops" / "shop.yaml")
+        injected[hostile] = injected.pop(root / "ops" / "shop.yaml")
     for _ in range(50):  # take back what validate refuses, until it passes
         _write(documents)
         refused = [d for d in validate_paths([root / "ops"]).diagnostics if d.level == "error"]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -78,8 +79,6 @@ def _graph(prometheus: str | None, expr: str) -> str | None:
     its Prometheus (`prometheus_url`)."""
     if not prometheus:
         return None
-    from urllib.parse import quote
-
     return f"{prometheus.rstrip('/')}/graph?g0.expr={quote(expr, safe='')}&g0.tab=0"
 
 
@@ -454,8 +453,10 @@ class _Links:
         path = self._sources[source.path]
         if path is None:
             return f"{escape.code(source.path)}, line {source.line}"
+        # File names come from the repository too: quoted, so no character of theirs can
+        # end the link's target or carry markup.
         if self.options.source_url:
-            url = f"{self.options.source_url}{path}#L{source.line}"
+            url = f"{self.options.source_url}{quote(path)}#L{source.line}"
         else:
-            url = f"{relative(path, context['page'])}#L{source.line}"
+            url = f"{quote(relative(path, context['page']))}#L{source.line}"
         return f"[{escape.inline(path)}, line {source.line}]({url})"
