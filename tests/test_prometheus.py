@@ -169,12 +169,35 @@ def test_prometheusrule_resources_carry_the_same_groups(tmp_path: Path) -> None:
     assert check_rules(spec).returncode == 0
 
 
-def test_levels_without_expr_are_listed_and_fail_with_strict(tmp_path: Path) -> None:
-    """Today's example handbook describes its conditions in words: nothing to export."""
+def test_the_example_handbook_exports_every_alert_level(tmp_path: Path) -> None:
+    """All 26 levels of the example's 21 alerts have PromQL: promtool accepts them, and
+    each `runbook_url` is a page of the built example site."""
     root = copy_example(tmp_path)
+    done = opsbook(root, "export", "prometheus", "--site-url", SITE, "--strict")
+    assert done.returncode == 0, done.stderr
+    assert "26 rule(s) in 4 file(s), 0 level(s) left out" in done.stderr
+    files = sorted((root / "prometheus").glob("*.yaml"))
+    checked = check_rules(*files)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert opsbook(root, "build").returncode == 0
+    rules = rules_of(root / "prometheus")
+    assert len({r["alert"] for r in rules}) == 21
+    for rule in rules:
+        url = rule["annotations"]["runbook_url"]
+        assert (root / "site" / url.removeprefix(SITE) / "index.html").is_file(), url
+
+
+def test_levels_without_expr_are_listed_and_fail_with_strict(tmp_path: Path) -> None:
+    words_only = RULES_ALERT.replace(
+        "        condition: {expr: 'increase(kube_pod_container_status_restarts_total[5m]) > 3', "
+        "for: 5m}",
+        "        condition: {metric: restarts in 5 minutes, operator: '>', threshold: 3}",
+    )
+    assert words_only != RULES_ALERT
+    root = starter(tmp_path / "handbook", ("ops/apps.yaml", words_only))
     plain = opsbook(root, "export", "prometheus", "--site-url", SITE)
     assert plain.returncode == 0, plain.stderr
-    assert "left out HighErrorRate (critical): no PromQL `expr`" in plain.stderr
+    assert "left out KubePodCrashLooping (warning): no PromQL `expr`" in plain.stderr
     strict = opsbook(root, "export", "prometheus", "--site-url", SITE, "--strict", "--out", "s")
     assert strict.returncode == 1
     assert "have no `expr`; nothing was written" in strict.stderr
