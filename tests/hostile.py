@@ -51,6 +51,7 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
     handbook to compare the hostile one with."""
     from opsbook.starter import starter_files
 
+    root = root.resolve()  # diagnostics are matched to the files by resolved path
     for name, text in starter_files().items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, "utf-8")
