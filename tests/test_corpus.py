@@ -29,7 +29,10 @@ def test_every_rule_has_a_case() -> None:
     from opsbook.ruleset import RULES
 
     covered = {line.rsplit(": ", 1)[1] for case in cases() for line in expected_lines(case)}
-    assert sorted(set(RULES) - covered - {"file-too-large", "unreadable-file"}) == []
+    # Rules about other tools' rule files are pinned by tests/test_prometheus.py.
+    elsewhere = {rule for rule, r in RULES.items() if r.stage == "rules"}
+    missing = set(RULES) - covered - elsewhere - {"file-too-large", "unreadable-file"}
+    assert sorted(missing) == []
 
 
 def test_base_corpus_is_valid() -> None:

@@ -240,3 +240,117 @@ def test_the_page_shows_each_levels_promql_and_opens_it_in_prometheus(tmp_path: 
     assert f"[Open in Prometheus]({graph})" in page
     html = root / "site" / "runbooks" / "shop" / "kubepodcrashlooping" / "index.html"
     assert f'href="{graph}"' in html.read_text("utf-8").replace("&amp;", "&")
+
+
+GOOD_URL = SITE + "runbooks/shop/shoperrorratehigh/"
+TEAM_RULES = f"""\
+groups:
+  - name: shop
+    rules:
+      - record: job:http_requests:rate5m
+        expr: sum by (job) (rate(http_requests_total[5m]))
+      - alert: ShopErrorRateHigh
+        expr: job:http_requests:rate5m > 1
+        labels: {{severity: critical}}
+        annotations: {{runbook_url: "{GOOD_URL}"}}
+      - alert: NobodyWroteThis
+        expr: up == 0
+        labels: {{severity: critical}}
+      - alert: ShopCheckoutSlow
+        expr: vector(1)
+        labels: {{severity: info}}
+        annotations: {{runbook_url: https://wiki.example.com/old}}
+"""
+OPERATOR_RULES = f"""\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: monitoring.coreos.com/v1
+    kind: PrometheusRule
+    metadata: {{name: shop}}
+    spec:
+      groups:
+        - name: shop
+          rules:
+            - alert: ShopCheckoutSlow
+              expr: vector(1)
+              labels: {{severity: warning}}
+              annotations: {{runbook_url: "{SITE}runbooks/shop/shopcheckoutslow/"}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: broken}}
+"""
+JSON_RULES = (
+    '{"groups": [{"name": "g", "rules": [{"expr": "up"}, '
+    '{"alert": "ShopErrorRateHigh", "expr": "up", "labels": {"severity": "critical"}, '
+    f'"annotations": {{"runbook_url": "{GOOD_URL}"}}}}]}}]}}'
+)
+
+
+def test_check_rules_reports_each_finding_at_its_rule(tmp_path: Path) -> None:
+    """A rule with no page, a wrong or missing runbook_url, an undocumented severity, each
+    at its line; recording rules are skipped; every file shape is read."""
+    root = starter(tmp_path / "handbook")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "team.yaml").write_text(TEAM_RULES, "utf-8")
+    (rules / "operator.yaml").write_text(OPERATOR_RULES, "utf-8")
+    (rules / "rules.json").write_text(JSON_RULES, "utf-8")
+    args = ["check-rules", "../rules/team.yaml", "../rules/operator.yaml", "../rules/rules.json"]
+    done = opsbook(root, *args, "--site-url", SITE)
+    assert done.returncode == 1, done.stderr
+    found = [line.split(" [")[0] + " [" + line.split(" [")[1].split("]")[0] for line in
+             done.stdout.splitlines()]  # fmt: skip
+    assert found == [
+        "../rules/operator.yaml:17:7: error [rule-file",
+        "../rules/rules.json:1:37: error [rule-file",
+        "../rules/team.yaml:10:16: error [rule-no-runbook",
+        "../rules/team.yaml:15:28: error [rule-severity",
+        "../rules/team.yaml:16:36: error [rule-runbook-url",
+    ]
+    assert "PrometheusRule without `spec`" in done.stdout
+    assert "a rule needs `alert` or `record`" in done.stdout
+    assert "alert `NobodyWroteThis` has no runbook page" in done.stdout
+    assert f"runbook_url is `https://wiki.example.com/old`; its page is {SITE}" in done.stdout
+    assert "severity `info` is not documented in its runbook (levels: critical, warning)" in (
+        done.stdout
+    )
+    assert "Traceback" not in done.stderr
+    for output in ("json", "github", "sarif", "gitlab", "junit"):
+        formatted = opsbook(root, *args, "--site-url", SITE, "--format", output)
+        assert formatted.returncode == 1 and "NobodyWroteThis" in formatted.stdout, output
+
+
+def test_check_rules_warns_about_documented_alerts_no_rule_fires(tmp_path: Path) -> None:
+    root = starter(tmp_path / "handbook")
+    (tmp_path / "only.yaml").write_text(
+        "groups:\n  - name: shop\n    rules:\n      - alert: ShopErrorRateHigh\n"
+        f"        expr: up == 0\n        labels: {{severity: critical}}\n"
+        f"        annotations: {{runbook_url: '{GOOD_URL}'}}\n",
+        "utf-8",
+    )
+    done = opsbook(root, "check-rules", "../only.yaml", "--site-url", SITE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning [rule-unfired] alert `ShopCheckoutSlow` is documented but no rule" in (
+        done.stdout
+    )
+
+
+def test_broken_rule_files_are_positioned_errors(tmp_path: Path) -> None:
+    root = starter(tmp_path / "handbook")
+    bad = {
+        "syntax.yaml": "groups: [\n",
+        "deep.yaml": "groups: " + "[" * 10_000 + "\n",
+        "scalar.yaml": "just text\n",
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    done = opsbook(root, "check-rules", *(f"../{n}" for n in bad), "--site-url", SITE)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines if "[rule-file]" in line] == [
+        "../deep.yaml", "../scalar.yaml", "../syntax.yaml",
+    ]  # fmt: skip
+    assert "nesting is deeper than 64 levels" in done.stdout

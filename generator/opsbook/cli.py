@@ -407,6 +407,54 @@ def export_format(
     )
 
 
+@cli.command("check-rules")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--site-url",
+    metavar="URL",
+    help="Where the handbook is published [default: site_url of mkdocs.yml].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "sarif", "gitlab", "junit"]),
+    default=None,
+    help="How to print the findings [default: github under GitHub Actions, else text].",
+)
+@CONFIG_OPTION
+def check_rules_command(
+    paths: tuple[Path, ...], site_url: str | None, output_format: str | None, config: Path
+) -> None:
+    """Check a team's own Prometheus rule files against the handbook: every alerting rule
+    has a runbook page, its runbook_url is that page, and its severity is documented.
+    Documented alerts that no rule fires are warnings. Exit 1 on errors."""
+    from opsbook.diagnostics import sort_diagnostics
+    from opsbook.formats.prometheus import check_rules, read_rules
+    from opsbook.loader import discover
+    from opsbook.reporters import REPORTER_BY_NAME
+    from opsbook.settings import site_url as configured_site_url
+    from opsbook.validate import Validation
+
+    handbook, _, result = _prepare(config, None)
+    address = site_url or configured_site_url(config)
+    if not address:
+        raise UsageError("set `site_url` in mkdocs.yml or pass --site-url")
+    assert result.catalog is not None  # _prepare exits on errors
+    rules, problems = read_rules(discover(list(paths)))
+    found = problems + check_rules(rules, result.catalog, handbook.layout, address)
+    checked = Validation((), tuple(sort_diagnostics(found)), None)
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    click.echo(REPORTER_BY_NAME[output_format](checked), nl=False)
+    click.echo(
+        f"opsbook: {len(rules)} rule(s) checked: {checked.errors} error(s), "
+        f"{checked.warnings} warning(s)",
+        err=True,
+    )
+    if checked.errors:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False

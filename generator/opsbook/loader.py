@@ -272,6 +272,34 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
     return root, problems
 
 
+def compose_documents(text: str) -> list[Any]:
+    """Every YAML (or JSON) document of `text`, with positions and the loader's limits,
+    for files of other tools (rule files hold several documents). Raises LoadProblem, or
+    _ComposeProblems with every problem at its position."""
+    problems: list[LoadProblem] = []
+    try:
+        try:
+            documents = _Composer(text, problems).compose_all()
+        except yaml.MarkedYAMLError as exc:
+            if _LIBYAML_DEPTH_LIMIT not in (exc.problem or "") or _Parser is _PythonParser:
+                raise
+            problems.clear()
+            documents = _Composer(text, problems, _PythonParser).compose_all()
+    except yaml.reader.ReaderError as exc:
+        raise LoadProblem(
+            "yaml-syntax", f"invalid YAML: {exc.reason}", _position(text, exc.position)
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _within(text, (mark.line + 1, mark.column + 1)) if mark else (1, 1)
+        raise LoadProblem(
+            "yaml-syntax", f"invalid YAML: {exc.problem or 'cannot parse'}", where
+        ) from None
+    if problems:
+        raise _ComposeProblems(problems)
+    return [d for d in documents if d is not _EMPTY]
+
+
 def _position(text: str, index: int) -> Mark:
     """The 1-based (line, column) of character `index` of `text`."""
     line = text.count("\n", 0, index) + 1
@@ -404,6 +432,15 @@ class _Composer:
         self.problems = problems
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+
+    def compose_all(self) -> list[Any]:
+        """Every document of the stream (for other tools' files, which may hold many)."""
+        get = self.parser.get_event
+        get()  # stream start
+        documents = []
+        while type(get()) is not yaml.StreamEndEvent:
+            documents.append(self._compose_document(get))
+        return documents
 
     def compose(self) -> Any:
         get = self.parser.get_event

@@ -37,6 +37,13 @@ _LOAD = (
     Rule("symlink", "load", E, "A link out of the handbook would publish what it points at; a broken one hides a file."),
     Rule("unreadable-file", "load", E, "A file that cannot be read cannot be checked."),
 )  # fmt: skip
+_RULE_FILES = (
+    Rule("rule-file", "rules", E, "A rule file opsbook cannot read is one Prometheus would refuse too."),
+    Rule("rule-no-runbook", "rules", E, "An alert whose runbook_url leads nowhere leaves the on-call engineer alone."),
+    Rule("rule-runbook-url", "rules", E, "A runbook_url that is not the alert's page sends the reader to the wrong place."),
+    Rule("rule-severity", "rules", E, "A severity the runbook does not describe leaves the reader guessing how bad it is."),
+    Rule("rule-unfired", "rules", W, "A documented alert that no rule fires is a runbook nobody will be sent to."),
+)  # fmt: skip
 _REPORT = (
     Rule("problem-limit", "report", E, "A file with hundreds of problems is broken as a whole; the first ones say how."),
 )  # fmt: skip
@@ -81,6 +88,7 @@ _RELEASES = (
 )  # fmt: skip
 
 RULES: dict[str, Rule] = {
-    rule.id: rule for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES, *_REPORT)
+    rule.id: rule
+    for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES, *_RULE_FILES, *_REPORT)
 }
 """Every rule by id, in the order `opsbook rules` lists them."""
