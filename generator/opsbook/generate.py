@@ -97,11 +97,14 @@ def apply_plan(plan: Plan, root: Path) -> None:
     clean_stale_files({(root / page).parent for page in plan.write})
     staged: list[tuple[Path, Path]] = []
     made: list[Path] = []
+    ready: set[Path] = set()  # folders known to exist: one look per folder, not per page
     try:
         for page, text in plan.write.items():
             target = root / page
-            if not target.parent.is_dir():
-                made.extend(_make_folders(target.parent, root))
+            if target.parent not in ready:
+                if not target.parent.is_dir():
+                    made.extend(_make_folders(target.parent, root))
+                ready.add(target.parent)
             # A temporary name of our own (not mkstemp's random one, three times slower on
             # a 500-page handbook), with the process id, so a later run can clean it up.
             temporary = target.parent / f".{target.name}{_TEMPORARY}{os.getpid()}"
