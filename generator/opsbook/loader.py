@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,13 +229,7 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
     (duplicate and non-string keys). Any other problem is raised."""
     problems: list[LoadProblem] = []
     try:
-        try:
-            root = _Composer(text, problems).compose()
-        except yaml.MarkedYAMLError as exc:
-            if _LIBYAML_DEPTH_LIMIT not in (exc.problem or "") or _Parser is _PythonParser:
-                raise
-            problems.clear()
-            root = _Composer(text, problems, _PythonParser).compose()
+        root = _composed(text, problems, _Composer.compose)
     except yaml.reader.ReaderError as exc:
         where = _position(text, exc.position)
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
@@ -272,19 +266,25 @@ def compose(text: str) -> tuple[YMap, list[LoadProblem]]:
     return root, problems
 
 
+def _composed(text: str, problems: list[LoadProblem], how: Callable[[_Composer], Any]) -> Any:
+    """`how` applied to a composer of `text`; when libyaml stops at its own nesting limit,
+    again with the pure-Python parser, so that ours is the one reported."""
+    try:
+        return how(_Composer(text, problems))
+    except yaml.MarkedYAMLError as exc:
+        if _LIBYAML_DEPTH_LIMIT not in (exc.problem or "") or _Parser is _PythonParser:
+            raise
+        problems.clear()
+        return how(_Composer(text, problems, _PythonParser))
+
+
 def compose_documents(text: str) -> list[Any]:
     """Every YAML (or JSON) document of `text`, with positions and the loader's limits,
     for files of other tools (rule files hold several documents). Raises LoadProblem, or
     _ComposeProblems with every problem at its position."""
     problems: list[LoadProblem] = []
     try:
-        try:
-            documents = _Composer(text, problems).compose_all()
-        except yaml.MarkedYAMLError as exc:
-            if _LIBYAML_DEPTH_LIMIT not in (exc.problem or "") or _Parser is _PythonParser:
-                raise
-            problems.clear()
-            documents = _Composer(text, problems, _PythonParser).compose_all()
+        documents = _composed(text, problems, _Composer.compose_all)
     except yaml.reader.ReaderError as exc:
         raise LoadProblem(
             "yaml-syntax", f"invalid YAML: {exc.reason}", _position(text, exc.position)
