@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from opsbook import collector, defaults
-from opsbook.clioptions import CONFIG_OPTION
+from opsbook.clioptions import CONFIG_OPTION, FORMAT_OPTION, SITE_URL_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
 
 if TYPE_CHECKING:
@@ -75,13 +75,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github", "sarif", "gitlab", "junit"]),
-    default=None,
-    help="How to print the problems [default: github under GitHub Actions, else text].",
-)
+@FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @_TODAY_OPTION
 @CONFIG_OPTION
@@ -106,8 +100,7 @@ def validate(
     folders = (definitions_dir(config), releases_dir(config))
     with collector.settling():  # what was loaded lives to the command's end
         result, hidden = validate_selection(paths, *folders, settings)
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    output_format = _format_name(output_format)
     if output_format == "text":
         _print_problems(result, hidden)
     else:
@@ -121,6 +114,26 @@ def validate(
             handle.write(report_markdown(result))
     if result.errors:
         sys.exit(1)
+
+
+def _format_name(output_format: str | None) -> str:
+    """The reporter asked for, or the one that fits where the command runs."""
+    if output_format is not None:
+        return output_format
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _site_address(site_url: str | None, config: Path) -> str:
+    """Where the handbook is published: --site-url, or the site_url of mkdocs.yml."""
+    from opsbook.settings import site_url as configured_site_url
+
+    address = site_url or configured_site_url(config)
+    if not address:
+        raise UsageError(
+            "runbook_url needs the handbook's address: set `site_url` in mkdocs.yml or "
+            "pass --site-url"
+        )
+    return address
 
 
 def _print_problems(result: Validation, hidden: int = 0) -> None:
@@ -358,11 +371,7 @@ def new(
     show_default=True,
     help="Folder to write the rule files into (one per service).",
 )
-@click.option(
-    "--site-url",
-    metavar="URL",
-    help="Where the handbook is published [default: site_url of mkdocs.yml].",
-)
+@SITE_URL_OPTION
 @click.option(
     "--kind",
     type=click.Choice(["rules", "prometheusrule"]),
@@ -381,15 +390,9 @@ def export_format(
     Levels without a PromQL `expr` are listed and left out (exit 1 with --strict).
     """
     from opsbook.formats.prometheus import export_rules, write_export
-    from opsbook.settings import site_url as configured_site_url
 
     handbook, _, result = _prepare(config, None)
-    address = site_url or configured_site_url(config)
-    if not address:
-        raise UsageError(
-            "runbook_url needs the handbook's address: set `site_url` in mkdocs.yml or "
-            "pass --site-url"
-        )
+    address = _site_address(site_url, config)
     assert result.catalog is not None  # _prepare exits on errors
     exported = export_rules(result.catalog, handbook.layout, address, kind)
     for level in exported.left_out:
@@ -409,18 +412,8 @@ def export_format(
 
 @cli.command("check-rules")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--site-url",
-    metavar="URL",
-    help="Where the handbook is published [default: site_url of mkdocs.yml].",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github", "sarif", "gitlab", "junit"]),
-    default=None,
-    help="How to print the findings [default: github under GitHub Actions, else text].",
-)
+@SITE_URL_OPTION
+@FORMAT_OPTION
 @CONFIG_OPTION
 def check_rules_command(
     paths: tuple[Path, ...], site_url: str | None, output_format: str | None, config: Path
@@ -432,20 +425,15 @@ def check_rules_command(
     from opsbook.formats.prometheus import check_rules, read_rules
     from opsbook.loader import discover
     from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.settings import site_url as configured_site_url
     from opsbook.validate import Validation
 
     handbook, _, result = _prepare(config, None)
-    address = site_url or configured_site_url(config)
-    if not address:
-        raise UsageError("set `site_url` in mkdocs.yml or pass --site-url")
+    address = _site_address(site_url, config)
     assert result.catalog is not None  # _prepare exits on errors
     rules, problems = read_rules(discover(list(paths)))
     found = problems + check_rules(rules, result.catalog, handbook.layout, address)
     checked = Validation((), tuple(sort_diagnostics(found)), None)
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    click.echo(REPORTER_BY_NAME[output_format](checked), nl=False)
+    click.echo(REPORTER_BY_NAME[_format_name(output_format)](checked), nl=False)
     click.echo(
         f"opsbook: {len(rules)} rule(s) checked: {checked.errors} error(s), "
         f"{checked.warnings} warning(s)",

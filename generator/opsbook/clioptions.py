@@ -15,3 +15,17 @@ CONFIG_OPTION = click.option(
     show_default=True,
     help="The handbook's mkdocs.yml; its `opsbook` plugin entry holds the settings.",
 )
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "sarif", "gitlab", "junit"]),
+    default=None,
+    help="How to print the problems [default: github under GitHub Actions, else text].",
+)
+
+SITE_URL_OPTION = click.option(
+    "--site-url",
+    metavar="URL",
+    help="Where the handbook is published [default: site_url of mkdocs.yml].",
+)
