@@ -132,7 +132,7 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
         },
     ]
     text = (root / "prometheus" / "shop.rules.yaml").read_text("utf-8")
-    assert "name: kubernetes-apps\n  interval: 1m\n" in text
+    assert "- name: kubernetes-apps\n    interval: 1m\n" in text
 
 
 def test_export_is_deterministic_and_never_replaces_a_file_a_person_wrote(

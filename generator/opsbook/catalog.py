@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from opsbook import defaults, gotemplate, rules
 from opsbook.loader import SourceFile
 from opsbook.model import (
     Alert,
@@ -255,6 +256,7 @@ class _Builder:
             response_time=node.get("response_time"),
             update_every=node.get("update_every"),
             who=node.get("who"),
+            label=node.get("label", node["id"]),
         )
 
     def _escalation(self, f: SourceFile, node: YMap) -> Escalation:
@@ -395,9 +397,9 @@ class _Builder:
                     _condition(lv["condition"]),
                     self._channels(lv["notify"]) if "notify" in lv else notify,
                     labels=tuple(sorted(lv.get("labels", {}).items())),
-                    summary=lv.get("summary"),
-                    description=lv.get("description"),
-                    annotations=tuple(sorted(lv.get("annotations", {}).items())),
+                    summary=_readable(lv.get("summary")),
+                    description=_readable(lv.get("description")),
+                    annotations=_annotations(lv),
                 )
                 for lv in node["levels"]
             )
@@ -412,14 +414,20 @@ class _Builder:
         return Alert(
             id=node["id"],
             service=self._service_of(f, node),
-            summary=node["summary"],
+            summary=_readable(
+                node.get("summary") or rules.annotated(node, rules.STAND_INS["summary"])
+            )
+            or "",
             levels=levels,
             notify=notify,
-            meaning=runbook["meaning"],
+            meaning=_readable(
+                runbook.get("meaning") or rules.annotated(node, rules.STAND_INS["meaning"])
+            )
+            or "",
             source=_source(f, node),
-            description=node.get("description"),
+            description=_readable(node.get("description")),
             labels=tuple(sorted(node.get("labels", {}).items())),
-            annotations=tuple(sorted(node.get("annotations", {}).items())),
+            annotations=_annotations(node),
             group=RuleGroup(node["group"]["name"], node["group"].get("interval"))
             if "group" in node
             else None,
@@ -603,6 +611,21 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+def _readable(text: str | None) -> str | None:
+    return gotemplate.readable(text) if text else text
+
+
+def _annotations(node: YMap) -> tuple[tuple[str, str], ...]:
+    """A rule's annotations: as given, and the `summary` and `description` fields where
+    those do not hold them; a field that is still a placeholder never reaches a rule."""
+    given = dict(node.get("annotations", {}))
+    for key in ("summary", "description"):
+        text = node.get(key)
+        if key not in given and text and not defaults.PLACEHOLDER.search(text):
+            given[key] = text
+    return tuple(sorted(given.items()))
 
 
 def _link(raw: YMap) -> Link:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from opsbook import collector, defaults
+from opsbook import collector, defaults, formats
 from opsbook.clioptions import CONFIG_OPTION, FORMAT_OPTION, SITE_URL_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
 
@@ -363,7 +363,7 @@ def new(
 
 
 @cli.command("export")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(["prometheus"]))
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(formats.EXPORTS))
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -410,6 +410,92 @@ def export_format(
     )
 
 
+@cli.command("import")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(formats.IMPORTS))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the definitions into [default: the handbook's definitions folder].",
+)
+@click.option(
+    "--service",
+    "service_source",
+    metavar="SOURCE",
+    default="group",
+    show_default=True,
+    help="Each alert's service: `group` (the rule group), `namespace` (of a PrometheusRule), "
+    "`label:NAME` (a label of the rule), or a fixed service id.",
+)
+@click.option(
+    "--owner",
+    metavar="TEAM",
+    help="The team that owns the services the import creates (made when the handbook has "
+    "no such team) [default: the handbook's only team].",
+)
+@CONFIG_OPTION
+def import_format(
+    format_name: str,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    service_source: str,
+    owner: str | None,
+    config: Path,
+) -> None:
+    """Make handbook definitions from another tool's files: FORMAT `prometheus` reads
+    alerting rules (rule files, PrometheusRule resources, Lists, several documents, JSON)
+    and writes one alert per alert name, with the services, team and severities they need.
+
+    Nothing is overwritten: alerts the handbook has are reported with how their rules
+    differ; recording rules and whatever does not map are listed. What the rules cannot
+    say is a TODO placeholder, reported as a warning until the definition is reviewed.
+    """
+    from opsbook.formats.files import definition_files, write_all
+    from opsbook.formats.prometheus import read_rules, rule_files
+    from opsbook.formats.prometheus_import import ImportOptions, import_rules
+
+    handbook, settings, result = _prepare(config, None)
+    assert result.catalog is not None  # _prepare exits on errors
+    rules, problems = read_rules(rule_files(list(paths)))
+    if problems:
+        _print_problems(_checked(problems))
+        raise OpsbookError("the rule files cannot be read; nothing was written")
+    imported = import_rules(rules, result.catalog, ImportOptions(service_source, owner))
+    for line in (*imported.not_imported, *imported.not_kept, *imported.differences):
+        click.echo(line)
+    target = out or Path(handbook.definitions_path)
+    schema = handbook.root / defaults.SCHEMA_FILE
+    listed = ", ".join(str(path) for path in paths)
+    header = (
+        f"# Made by `opsbook import prometheus` from {listed}.\n"
+        "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
+    )
+    files = definition_files(
+        target, imported.documents, header, schema if schema.is_file() else None
+    )
+    for path in write_all(target, files) if files else []:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"opsbook: imported {imported.alerts} alert(s) from {imported.rules} rule(s); "
+        f"created {', '.join(sorted(imported.created)) or 'nothing'}; "
+        f"{len(imported.not_imported)} rule(s) not imported, {len(imported.not_kept)} "
+        f"thing(s) not kept, {len(imported.differences)} alert(s) already defined",
+        err=True,
+    )
+    if files:
+        after = handbook.validate(settings)
+        _print_problems(after)
+        if after.errors:
+            sys.exit(1)
+
+
+def _checked(found: list[Any]) -> Validation:
+    from opsbook.diagnostics import sort_diagnostics
+    from opsbook.validate import Validation
+
+    return Validation((), tuple(sort_diagnostics(found)), None)
+
+
 @cli.command("check-rules")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @SITE_URL_OPTION
@@ -422,15 +508,14 @@ def check_rules_command(
     has a runbook page, its runbook_url is that page, and its severity is documented.
     Documented alerts that no rule fires are warnings. Exit 1 on errors."""
     from opsbook.diagnostics import sort_diagnostics
-    from opsbook.formats.prometheus import check_rules, read_rules
-    from opsbook.loader import discover
+    from opsbook.formats.prometheus import check_rules, read_rules, rule_files
     from opsbook.reporters import REPORTER_BY_NAME
     from opsbook.validate import Validation
 
     handbook, _, result = _prepare(config, None)
     address = _site_address(site_url, config)
     assert result.catalog is not None  # _prepare exits on errors
-    rules, problems = read_rules(discover(list(paths)))
+    rules, problems = read_rules(rule_files(list(paths)))
     found = problems + check_rules(rules, result.catalog, handbook.layout, address)
     checked = Validation((), tuple(sort_diagnostics(found)), None)
     click.echo(REPORTER_BY_NAME[_format_name(output_format)](checked), nl=False)

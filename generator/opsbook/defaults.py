@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 API_VERSION = "opsbook/v1"
 """The only definitions format this version reads."""
 
@@ -70,3 +72,7 @@ SECTIONS = (
     "checklists",
 )
 """Top-level sections of a definitions document, in the order pages present them."""
+
+PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
+"""Words that mark text as not written yet (rules `placeholder-text`, `imported-placeholder`)."""
+PLACEHOLDER = re.compile(rf"\b({'|'.join(PLACEHOLDER_WORDS)})\b")

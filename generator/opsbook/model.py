@@ -69,14 +69,15 @@ class Condition:
             unit = self.unit or ""
             spaced = "" if unit in ("", "%") or unit.startswith("/") else " "
             parts.append(f"{self.operator} {self.threshold:g}{spaced}{unit}")
+        if not parts and (self.description or self.expr):
+            parts.append(" ".join((self.description or self.expr or "").split()))
         if self.window:
             parts.append(f"over {self.window}")
         if self.for_:
             parts.append(f"for {self.for_}")
         if self.keep_firing_for:
             parts.append(f"keeps firing {self.keep_firing_for}")
-        text = " ".join(parts)
-        return text or self.description or self.expr or ""
+        return " ".join(parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +115,8 @@ class Severity:
     response_time: str | None = None
     update_every: str | None = None
     who: str | None = None
+    label: str = ""
+    """The `severity` label value of its Prometheus rules; empty: they carry none."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from opsbook import defaults
 from opsbook.diagnostics import Diagnostic
 from opsbook.loader import SourceFile
 from opsbook.nodes import Mark, YList, YMap
 from opsbook.rules import KINDS, REFERENCES, Index, definitions, walk
 from opsbook.ruleset import RULES
 
-_PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
-_PLACEHOLDER = re.compile(rf"\b({'|'.join(_PLACEHOLDER_WORDS)})\b")
+_PLACEHOLDER_WORDS = defaults.PLACEHOLDER_WORDS
+_PLACEHOLDER = defaults.PLACEHOLDER
 _PAGING_KINDS = frozenset({"pagerduty", "opsgenie"})
 
 
@@ -105,9 +105,16 @@ def _placeholders(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
         return  # nearly every file: no need to find where
     for section, kind in KINDS.items():
         for node, _ in definitions(source, section):
+            imported = "imported" in node
             for text, mark in _strings(node, node.mark):
                 match = _PLACEHOLDER.search(text)
-                if match:
+                if match and imported:
+                    yield from _diag(
+                        source, node, mark, "imported-placeholder",
+                        f"{kind} `{node['id']}` was imported and still says `{match.group(0)}` "
+                        "here; write it, then remove `imported` once it is reviewed",
+                    )  # fmt: skip
+                elif match:
                     yield from _diag(
                         source, node, mark, "placeholder-text",
                         f"{kind} `{node['id']}` still says `{match.group(0)}`; write the "

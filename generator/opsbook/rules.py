@@ -306,6 +306,37 @@ def _check_alert_levels(source: SourceFile, index: Index) -> Iterator[Diagnostic
             )
 
 
+def _check_alert_texts(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
+    """`summary` and the runbook's `meaning` may come from the rules' annotations."""
+    for node, _ in definitions(source, "alerts"):
+        for field, keys in STAND_INS.items():
+            holder = node.get("runbook") if field == "meaning" else node
+            if isinstance(holder, YMap) and field in holder:
+                continue
+            if annotated(node, keys) is None:
+                yield _diag(
+                    source.path,
+                    node.mark,
+                    "schema-required",
+                    f"alert `{node['id']}` needs `{field}` (or a `{keys[0]}` annotation)",
+                )
+
+
+STAND_INS = {"summary": ("summary", "message", "title"), "meaning": ("description",)}
+"""The annotations that stand in for an alert's `summary` and its runbook's `meaning`."""
+
+
+def annotated(node: YMap, keys: tuple[str, ...]) -> str | None:
+    """The first of the annotations `keys` that an alert has, else its first level's."""
+    holders = [node, *(lv for lv in node.get("levels") or () if isinstance(lv, YMap))]
+    for key in keys:
+        for holder in holders:
+            annotations = holder.get("annotations")
+            if isinstance(annotations, YMap) and isinstance(annotations.get(key), str):
+                return str(annotations[key])
+    return None
+
+
 # --- flag values ----------------------------------------------------------------------
 
 
@@ -481,6 +512,7 @@ def promql_problem(expr: str) -> str | None:
 _CHECKS: tuple[Callable[[SourceFile, Index], Iterator[Diagnostic]], ...] = (
     _check_nested_ids,
     _check_alert_levels,
+    _check_alert_texts,
     _check_flag_values,
     _check_traffic,
     _check_promql,

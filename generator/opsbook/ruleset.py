@@ -71,6 +71,7 @@ _REFERENCES = (
 _QUALITY = (
     Rule("runbook-incomplete", "quality", E, "A page at 3 a.m. needs steps to find the cause and to stop the impact.", True),
     Rule("placeholder-text", "quality", E, "TODO, TBD and FIXME in a runbook leave the reader alone when it matters.", True),
+    Rule("imported-placeholder", "quality", W, "An import cannot write what the rules never said; its placeholders wait for a person's review.", True),
     Rule("major-incident-readiness", "quality", E, "SEV-1/SEV-2 scenarios need an escalation path and ready messages.", True),
     Rule("kill-switch-command", "quality", E, "A kill switch is only fast if the exact command is written down.", True),
     Rule("rollback-plan", "quality", E, "A rollout without triggers and a procedure cannot be rolled back calmly.", True),

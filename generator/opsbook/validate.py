@@ -282,7 +282,11 @@ def _facts(source: SourceFile) -> object:
 def _once(found: list[Diagnostic]) -> list[Diagnostic]:
     """A placeholder where an id belongs (`owner: TODO-team`) is reported as a placeholder,
     not also as an unknown reference at the same place."""
-    placeholders = {(d.path, d.line, d.col) for d in found if d.rule == "placeholder-text"}
+    placeholders = {
+        (d.path, d.line, d.col)
+        for d in found
+        if d.rule in ("placeholder-text", "imported-placeholder")
+    }
     if not placeholders:
         return found
     return [

@@ -1,7 +1,10 @@
 """Other tools' formats, one module each, each an explicit mapping between that format
-and the model. The CLI's `export` finds them here by name."""
+and the model. The CLI's `import` and `export` find them here by name."""
 
 from __future__ import annotations
 
 EXPORTS = ("prometheus",)
 """Formats `opsbook export` writes."""
+
+IMPORTS = ("prometheus",)
+"""Formats `opsbook import` reads."""

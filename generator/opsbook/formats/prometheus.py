@@ -4,30 +4,30 @@
 Mapping, alert → rules:
 - one rule per level, `alert:` the alert's id, `expr`, `for` and `keep_firing_for` from
   the level's condition (a level without `expr` is left out and listed);
-- labels: `severity` (the level's severity id), then the alert's labels, then the
-  level's own;
-- annotations: the alert's, then the level's own; `summary` and `description` from the
-  level's or the alert's fields where the annotations do not hold them (an imported
-  Go template is kept verbatim), `runbook_url` always the alert's page;
+- labels: the alert's, then the level's own, in name order after `severity` (the
+  severity's `label`, its id by default; none when that is empty and no label says);
+- annotations: the alert's, then the level's own (the model makes them from `summary`
+  and `description` when the definition gives none; Go templates are kept verbatim),
+  and `runbook_url` always the alert's page;
 - one file per service, its rules grouped by the alert's `group` (default: the service
   id), groups in name order, rules in definition order.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from opsbook.diagnostics import Diagnostic, Level, OpsbookError
+from opsbook.formats.files import write_all
+from opsbook.formats.yamltext import dump
 from opsbook.loader import (
     LoadProblem,
     _ComposeProblems,
     compose_documents,
     decode,
+    discover,
     display_path,
     read_file,
 )
@@ -96,12 +96,15 @@ def _rule(alert: Alert, level: AlertLevel, runbook: str) -> dict[str, Any]:
         rule["for"] = level.condition.for_
     if level.condition.keep_firing_for:
         rule["keep_firing_for"] = level.condition.keep_firing_for
-    rule["labels"] = {"severity": level.severity.id, **dict(alert.labels), **dict(level.labels)}
+    labels = {**dict(alert.labels), **dict(level.labels)}
+    severity = labels.pop("severity", level.severity.label)
+    if severity:
+        labels = {"severity": severity, **dict(sorted(labels.items()))}
+    else:
+        labels = dict(sorted(labels.items()))
+    if labels:
+        rule["labels"] = labels
     annotations = {**dict(alert.annotations), **dict(level.annotations)}
-    annotations.setdefault("summary", level.summary or alert.summary)
-    description = level.description or alert.description
-    if description:
-        annotations.setdefault("description", description)
     annotations["runbook_url"] = runbook
     rule["annotations"] = dict(sorted(annotations.items()))
     return rule
@@ -119,8 +122,7 @@ def _text(service: str, groups: list[dict[str, Any]], kind: str) -> str:
             },
             "spec": document,
         }
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000)
-    return f"{MARKER}: edit the definitions in the handbook, not this file.\n{body}"
+    return f"{MARKER}: edit the definitions in the handbook, not this file.\n{dump(document)}"
 
 
 def write_export(export: Export, out: Path) -> list[str]:
@@ -134,23 +136,7 @@ def write_export(export: Export, out: Path) -> list[str]:
     if taken:
         listed = ", ".join(str(out / name) for name in taken)
         raise OpsbookError(f"{listed}: not written by opsbook; nothing was written")
-    staged: list[tuple[Path, Path]] = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in export.files.items():
-            target = out / name
-            temporary = out / f".{name}.opsbook-tmp-{os.getpid()}"
-            staged.append((temporary, target))
-            temporary.write_text(text, "utf-8")
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except OSError as exc:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        raise OpsbookError(
-            f"{exc.filename or out}: cannot write: {exc.strerror}; nothing was written"
-        ) from exc
-    return [str(out / name) for name in export.files]
+    return write_all(out, export.files)
 
 
 # --- reading rule files ---------------------------------------------------------------
@@ -163,12 +149,34 @@ class RuleEntry:
     path: str
     node: YMap
     group: str
+    group_node: YMap | None = None
+    namespace: str | None = None
 
     @property
     def mark(self) -> Mark:
         return self.node.value_marks.get(
             "alert", self.node.value_marks.get("record", self.node.mark)
         )
+
+
+def rule_files(paths: list[Path]) -> list[Path]:
+    """The files given, and under each folder given every `*.yaml`, `*.yml` and `*.json`
+    file (hidden folders skipped), sorted."""
+    found = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        found.extend(discover([path]))
+        found.extend(
+            sorted(
+                candidate
+                for candidate in path.rglob("*.json")
+                if candidate.is_file()
+                and not any(p.startswith(".") for p in candidate.relative_to(path).parts)
+            )
+        )
+    return sorted(dict.fromkeys(found), key=str)
 
 
 def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
@@ -198,7 +206,9 @@ def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
     return rules, problems
 
 
-def _read_document(document: Any, shown: str, rules: list[RuleEntry], problem: Any) -> None:
+def _read_document(
+    document: Any, shown: str, rules: list[RuleEntry], problem: Any, namespace: str | None = None
+) -> None:
     if not isinstance(document, YMap):
         problem(
             getattr(document, "mark", (1, 1)),
@@ -215,6 +225,9 @@ def _read_document(document: Any, shown: str, rules: list[RuleEntry], problem: A
             _read_document(item, shown, rules, problem)
         return
     if kind == "PrometheusRule":
+        metadata = document.get("metadata")
+        if isinstance(metadata, YMap) and isinstance(metadata.get("namespace"), str):
+            namespace = metadata["namespace"]
         spec = document.get("spec")
         if not isinstance(spec, YMap):
             problem(
@@ -238,7 +251,7 @@ def _read_document(document: Any, shown: str, rules: list[RuleEntry], problem: A
             ):
                 problem(getattr(rule, "mark", group.mark), "a rule needs `alert` or `record`")
                 continue
-            rules.append(RuleEntry(shown, rule, name))
+            rules.append(RuleEntry(shown, rule, name, group, namespace))
 
 
 # --- checking a team's own rules against the handbook ----------------------------------

@@ -1,0 +1,67 @@
+"""Writing what an export or an import makes: all the files or none of them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from opsbook.diagnostics import OpsbookError
+from opsbook.formats.yamltext import dump
+
+
+def write_all(out: Path, files: dict[str, str]) -> list[str]:
+    """Write `files` ({name: text}) into `out`: each into a temporary file first, then all
+    renamed into place, so a failure part-way leaves nothing new behind. Returns the paths."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            target = out / name
+            temporary = out / f".{name}.opsbook-tmp-{os.getpid()}"
+            staged.append((temporary, target))
+            temporary.write_text(text, "utf-8")
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as exc:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise OpsbookError(
+            f"{exc.filename or out}: cannot write: {exc.strerror}; nothing was written"
+        ) from exc
+    return [str(out / name) for name in files]
+
+
+def free_name(out: Path, stem: str, suffix: str, taken: set[str]) -> str:
+    """`stem` + `suffix`, or the first `stem-2` + `suffix`, `stem-3` … that is neither a
+    file in `out` nor in `taken`: an import adds files, it never replaces one."""
+    name, number = f"{stem}{suffix}", 1
+    while name in taken or (out / name).exists() or (out / name).is_symlink():
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    return name
+
+
+_SECTIONS = ("apiVersion", "service", "teams", "severities", "services", "alerts")
+
+
+def definition_files(
+    out: Path, documents: dict[str, dict[str, Any]], header: str, schema: Path | None
+) -> dict[str, str]:
+    """The definitions documents as new files for `out`: the one without a service
+    (teams, severities) as `imported-policy.yaml`, each service's as
+    `<service>.alerts.yaml`, numbered where a name is taken. Each starts with `header`
+    (comment lines) and, when the handbook has its schema, the editor's schema line."""
+    files: dict[str, str] = {}
+    schema_line = ""
+    if schema is not None:
+        relative = Path(os.path.relpath(schema, out.resolve())).as_posix()
+        schema_line = f"# yaml-language-server: $schema={relative}\n"
+    for service in sorted(documents):
+        document = documents[service]
+        stem = service.lower() if service else "imported-policy"
+        suffix = ".alerts.yaml" if service else ".yaml"
+        name = free_name(out, stem, suffix, set(files))
+        ordered = {key: document[key] for key in _SECTIONS if key in document}
+        files[name] = f"{schema_line}{header}{dump(ordered)}"
+    return files

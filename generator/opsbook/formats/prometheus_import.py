@@ -1,0 +1,520 @@
+"""Prometheus alerting rules → opsbook alert definitions.
+
+Mapping, rules → alert:
+- rules with the same `alert` name are one alert, one level per rule; what all its rules
+  share (labels, annotations) is the alert's, the rest each level's own;
+- `expr`, `for`, `keep_firing_for` → the level's condition; the `severity` label → the
+  level's severity (a handbook severity, by its `label` or id; else one is created);
+- annotations are kept verbatim (Go templates too): `summary` and `description` stand in
+  for the alert's summary and the runbook's meaning; a plain `runbook_url` becomes a
+  diagnosis step linking to the previous runbook (export sets `runbook_url` to the page);
+- the rule group → the alert's `group` (name, `interval`); the service from the group,
+  the namespace of a `PrometheusRule`, a label, or a fixed id;
+- what the rules cannot say (impact, diagnosis, mitigation, a paging channel the team
+  lacks) is an explicit `TODO` placeholder, and every definition made is marked
+  `imported`, so the placeholders are warnings until a person has reviewed it.
+
+Recording rules, rules that do not map and rule keys without a place in the model are
+listed, never dropped silently. Alerts the handbook already defines are not written again:
+how their rules differ is reported instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsbook.catalog import slug
+from opsbook.diagnostics import UsageError
+from opsbook.formats.prometheus import RuleEntry
+from opsbook.model import Alert, Catalog, Team
+from opsbook.nodes import YList, YMap
+from opsbook.rules import STAND_INS, promql_problem
+from opsbook.schema import bundled_schema
+
+SERVICE_SOURCES = ("group", "namespace")
+"""`--service` values with a meaning; `label:NAME` takes a label; anything else is an id."""
+
+_RULE_KEYS = frozenset(
+    {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
+)
+_GROUP_KEYS = frozenset({"name", "rules", "interval"})
+_PAGING_NAMES = ("critical", "page", "pager", "emergency", "p1", "sev1", "high")
+_GRAVITY = ("critical", "page", "emergency", "high", "error", "major", "warning", "minor",
+            "low", "ticket", "info", "informational", "none")  # fmt: skip
+_PLAIN_URL = re.compile(r"^https?://[^\s{}<>\"]+$")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Where each alert's service comes from, and which team owns what is created."""
+
+    service: str = "group"
+    owner: str | None = None
+
+
+@dataclass
+class Imported:
+    """What an import makes: new definitions by service (`""` for teams and
+    severities), what it created, what it left out and how known alerts differ."""
+
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: int = 0
+    rules: int = 0
+    created: list[str] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Rule:
+    entry: RuleEntry
+    name: str
+    expr: str
+    for_: str | None
+    keep_firing_for: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+    @property
+    def where(self) -> str:
+        line, column = self.entry.mark
+        return f"{self.entry.path}:{line}:{column}"
+
+
+def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOptions) -> Imported:
+    """The alerts of the rules as definitions for the handbook `catalog`."""
+    result = Imported()
+    rules = _usable(entries, result)
+    _Builder(catalog, options, result).build(_by_name(rules, result))
+    return result
+
+
+# --- reading each rule ------------------------------------------------------------------
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(bundled_schema()["$defs"][name]["pattern"])
+
+
+def _usable(entries: list[RuleEntry], result: Imported) -> list[_Rule]:
+    ids, durations = _pattern("id"), _pattern("duration")
+    usable = []
+    groups_seen: set[int] = set()
+    for entry in entries:
+        node = entry.node
+        line, column = entry.mark
+        where = f"{entry.path}:{line}:{column}"
+        group = entry.group_node
+        if group is not None and id(group) not in groups_seen:
+            groups_seen.add(id(group))
+            for key in sorted(set(group) - _GROUP_KEYS, key=str):
+                mark = group.key_marks.get(key, group.mark)
+                result.not_kept.append(
+                    f"{entry.path}:{mark[0]}:{mark[1]}: group `{entry.group}`: `{key}` has no "
+                    "place in the handbook; not kept"
+                )
+        if isinstance(node.get("record"), str) and not isinstance(node.get("alert"), str):
+            result.not_imported.append(
+                f"{where}: recording rule `{node['record']}`: the handbook documents alerts"
+            )
+            continue
+        name = node["alert"]
+        why = _unusable(node, ids, durations)
+        if why:
+            result.not_imported.append(f"{where}: alert `{name}`: {why}")
+            continue
+        for key in sorted(set(node) - _RULE_KEYS, key=str):
+            mark = node.key_marks.get(key, node.mark)
+            result.not_kept.append(
+                f"{entry.path}:{mark[0]}:{mark[1]}: alert `{name}`: `{key}` has no place in "
+                "the handbook; not kept"
+            )
+        usable.append(
+            _Rule(
+                entry,
+                name,
+                node["expr"],
+                node.get("for"),
+                node.get("keep_firing_for"),
+                _texts(node.get("labels")),
+                _texts(node.get("annotations")),
+            )
+        )
+    return usable
+
+
+def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> str | None:
+    """Why a rule cannot become an alert level, or None."""
+    name = node["alert"]
+    if not ids.match(name) or len(name) > 100:
+        return "the name cannot be a handbook id (letters, digits, `_`, `-`, `.`; 100 at most)"
+    expr = node.get("expr")
+    if not isinstance(expr, str) or not expr.strip():
+        return "no `expr`"
+    problem = promql_problem(expr)
+    if problem:
+        return f"`expr` is not PromQL: {problem}"
+    for key in ("for", "keep_firing_for"):
+        value = node.get(key)
+        if value is not None and not (isinstance(value, str) and durations.match(value)):
+            return f"`{key}` is `{value}`, not a Prometheus duration"
+    for key in ("labels", "annotations"):
+        value = node.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, YMap):
+            return f"`{key}` is not a mapping"
+        for item in value.values():
+            if isinstance(item, YMap | YList) or item is None:
+                return f"`{key}` holds a value that is not text"
+    return None
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """Labels or annotations as text, as Prometheus reads `1` or `true` in them."""
+    if not isinstance(value, YMap):
+        return {}
+    return {str(k): v if isinstance(v, str) else _scalar(v) for k, v in value.items()}
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _by_name(rules: list[_Rule], result: Imported) -> dict[str, list[_Rule]]:
+    """Rules by alert name, in the order first seen; one alert lives in one rule group."""
+    named: dict[str, list[_Rule]] = {}
+    spelled: dict[str, str] = {}
+    for rule in rules:
+        first = spelled.setdefault(rule.name.lower(), rule.name)
+        if first != rule.name:
+            result.not_imported.append(
+                f"{rule.where}: alert `{rule.name}`: differs from `{first}` only in case, and "
+                "handbook ids ignore case"
+            )
+            continue
+        same = named.setdefault(rule.name, [])
+        if same and same[0].entry.group != rule.entry.group:
+            result.not_imported.append(
+                f"{rule.where}: alert `{rule.name}`: also in group `{same[0].entry.group}` "
+                f"({same[0].where}); an alert's rules belong to one group"
+            )
+            continue
+        same.append(rule)
+    return named
+
+
+# --- making definitions -------------------------------------------------------------------
+
+
+class _Builder:
+    """Makes the definitions, and the services, team and severities they need."""
+
+    def __init__(self, catalog: Catalog, options: ImportOptions, result: Imported) -> None:
+        self.catalog = catalog
+        self.options = options
+        self.result = result
+        self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
+        self.services = {service.id.lower(): service.id for service in catalog.services}
+        self.severities: dict[str, tuple[str, bool]] = {}
+        for severity in catalog.severities:
+            self.severities.setdefault(severity.label, (severity.id, severity.pages))
+        self.severity_ids = {s.id.lower(): (s.id, s.pages) for s in catalog.severities}
+        self.new_severities: list[dict[str, Any]] = []
+        self.team = self._team()
+
+    def build(self, named: dict[str, list[_Rule]]) -> None:
+        for name, rules in named.items():
+            known = self.alerts.get(name.lower())
+            if known is not None:
+                self.result.differences.append(_differences(known, rules))
+                continue
+            service = self._service(rules[0])
+            document = self._document(service)
+            document["alerts"].append(self._alert(name, rules, service))
+            self.result.alerts += 1
+            self.result.rules += len(rules)
+        if self.new_severities:
+            policy = self._document("")
+            ranked = sorted(self.new_severities, key=lambda s: _gravity(s["id"]))
+            start = max((s.rank for s in self.catalog.severities), default=0) + 1
+            for rank, severity in enumerate(ranked, start):
+                severity["rank"] = rank
+            policy["severities"] = [_ordered(s) for s in ranked]
+
+    def _document(self, service: str) -> dict[str, Any]:
+        if service not in self.result.documents:
+            document: dict[str, Any] = {"apiVersion": "opsbook/v1"}
+            if service:
+                document["service"] = service
+                document["alerts"] = []
+            self.result.documents[service] = document
+        return self.result.documents[service]
+
+    # the team, services and severities
+
+    def _team(self) -> Team | dict[str, Any]:
+        teams = {team.id.lower(): team for team in self.catalog.teams}
+        wanted = self.options.owner
+        if wanted is None and len(self.catalog.teams) == 1:
+            return self.catalog.teams[0]
+        if wanted is None:
+            listed = ", ".join(team.id for team in self.catalog.teams) or "none"
+            raise UsageError(
+                "name the team that owns the imported alerts with --owner "
+                f"(the handbook's teams: {listed})"
+            )
+        if wanted.lower() in teams:
+            return teams[wanted.lower()]
+        team_id = wanted if _pattern("id").match(wanted) else slug(wanted)
+        created = {
+            "id": team_id,
+            "name": wanted,
+            "description": "TODO: who this team is and how to reach it (Slack, PagerDuty).",
+            "imported": {"from": "prometheus"},
+        }
+        self._document("").setdefault("teams", []).append(created)
+        self.result.created.append(f"team `{team_id}`")
+        return created
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id if isinstance(self.team, Team) else str(self.team["id"])
+
+    def _service(self, rule: _Rule) -> str:
+        source = self.options.service
+        entry = rule.entry
+        if source == "group":
+            wanted = entry.group
+        elif source == "namespace":
+            wanted = entry.namespace or entry.group
+        elif source.startswith("label:"):
+            wanted = rule.labels.get(source.removeprefix("label:")) or entry.group
+        else:
+            wanted = source
+        service_id = wanted if _pattern("id").match(wanted) and len(wanted) <= 60 else slug(wanted)
+        known = self.services.get(service_id.lower())
+        if known is not None:
+            return known
+        self.services[service_id.lower()] = service_id
+        created = {
+            "id": service_id,
+            "name": wanted,
+            "owner": self.team_id,
+            "summary": f"TODO: what `{wanted}` does, and for whom (made by the import).",
+            "imported": {"from": "prometheus", "source": rule.where.rsplit(":", 1)[0]},
+        }
+        self._document(service_id).setdefault("services", []).append(created)
+        self.result.created.append(f"service `{service_id}`")
+        return service_id
+
+    def _severity(self, label: str) -> tuple[str, bool, str | None]:
+        """(severity id, whether it pages, the label to write when it is not the id's)."""
+        if label in self.severities:
+            severity_id, pages = self.severities[label]
+            return severity_id, pages, None
+        known = self.severity_ids.get(label.lower())
+        if known is not None and label:
+            return known[0], known[1], label
+        severity_id = slug(label, 40) if label else "none"
+        while severity_id.lower() in self.severity_ids:
+            severity_id = f"{severity_id}-rules"
+        pages = label.lower() in _PAGING_NAMES
+        created: dict[str, Any] = {
+            "id": severity_id,
+            "name": label or "No severity",
+            "meaning": f"TODO: what qualifies for `{label}`, the rules' `severity` label."
+            if label
+            else "TODO: what the alerts whose rules set no `severity` label mean.",
+            "pages": pages,
+            "imported": {"from": "prometheus"},
+        }
+        if label != severity_id:
+            created["label"] = label
+        self.new_severities.append(created)
+        self.severities[label] = (severity_id, pages)
+        self.severity_ids[severity_id.lower()] = (severity_id, pages)
+        self.result.created.append(f"severity `{severity_id}`" + (" (pages)" if pages else ""))
+        return severity_id, pages, None
+
+    # the alert
+
+    def _alert(self, name: str, rules: list[_Rule], service: str) -> dict[str, Any]:
+        first = rules[0]
+        alert: dict[str, Any] = {"id": name}
+        labels = _shared([rule.labels for rule in rules])
+        labels.pop("severity", None)  # each level's own
+        annotations = _shared([rule.annotations for rule in rules])
+        annotations.pop("runbook_url", None)  # export sets it to the page
+        previous = first.annotations.get("runbook_url")
+        for rule in rules[1:]:
+            other = rule.annotations.get("runbook_url")
+            if other is not None and other != previous:
+                self.result.not_kept.append(
+                    f"{rule.where}: alert `{name}`: runbook_url `{other}` differs from the "
+                    "first rule's; one alert has one page, so only the first is kept"
+                )
+        if not any(set(STAND_INS["summary"]) & set(rule.annotations) for rule in rules):
+            alert["summary"] = f"TODO: say in one line what is wrong when `{name}` fires."
+        group: dict[str, Any] = {"name": first.entry.group}
+        interval = first.entry.group_node.get("interval") if first.entry.group_node else None
+        if isinstance(interval, str):
+            group["interval"] = interval
+        alert["group"] = group
+        levels = [self._level(rule, labels, annotations) for rule in rules]
+        notify = [level.pop("notify") for level in levels]
+        if len(levels) == 1:
+            alert.update({k: levels[0][k] for k in ("severity", "condition")})
+            extra = {k: v for k, v in levels[0].items() if k not in ("severity", "condition")}
+            labels.update(extra.get("labels", {}))
+            annotations.update(extra.get("annotations", {}))
+            if notify[0]:
+                alert["notify"] = notify[0]
+        else:
+            if all(each == notify[0] for each in notify) and notify[0]:
+                alert["notify"] = notify[0]
+            else:
+                for level, channels in zip(levels, notify, strict=True):
+                    if channels:
+                        level["notify"] = channels
+            alert["levels"] = levels
+        if labels:
+            alert["labels"] = labels
+        alert["annotations"] = annotations
+        described = any("description" in rule.annotations for rule in rules)
+        alert["runbook"] = self._runbook(name, first, previous, described)
+        alert["imported"] = {"from": "prometheus", "source": first.where.rsplit(":", 1)[0]}
+        return alert
+
+    def _level(
+        self, rule: _Rule, shared_labels: dict[str, str], shared_notes: dict[str, str]
+    ) -> dict[str, Any]:
+        labels = {k: v for k, v in rule.labels.items() if k not in shared_labels}
+        severity_label = rule.labels.get("severity", "")
+        labels.pop("severity", None)
+        severity_id, pages, spelled = self._severity(severity_label)
+        if spelled is not None:
+            labels = {"severity": spelled, **labels}
+        condition: dict[str, Any] = {"expr": rule.expr}
+        if rule.for_:
+            condition["for"] = rule.for_
+        if rule.keep_firing_for:
+            condition["keep_firing_for"] = rule.keep_firing_for
+        level: dict[str, Any] = {"severity": severity_id, "condition": condition}
+        if labels:
+            level["labels"] = labels
+        notes = {
+            k: v
+            for k, v in rule.annotations.items()
+            if k not in shared_notes and k != "runbook_url"
+        }
+        if notes:
+            level["annotations"] = notes
+        level["notify"] = self._notify(pages)
+        return level
+
+    def _notify(self, pages: bool) -> list[dict[str, str]]:
+        channels = (
+            [(c.kind, c.target) for c in self.team.channels if c.team is None]
+            if isinstance(self.team, Team)
+            else []
+        )
+        paging = [c for c in channels if c[0] in ("pagerduty", "opsgenie")]
+        chat = [c for c in channels if c[0] in ("slack", "msteams", "email")]
+        if pages:
+            kind, target = (
+                paging[0]
+                if paging
+                else ("pagerduty", f"TODO: the PagerDuty service of `{self.team_id}`")
+            )
+            return [{kind: target}]
+        return [{chat[0][0]: chat[0][1]}] if chat else []
+
+    def _runbook(
+        self, name: str, first: _Rule, previous: str | None, described: bool
+    ) -> dict[str, Any]:
+        runbook: dict[str, Any] = {}
+        if not described:
+            runbook["meaning"] = f"TODO: what it means when `{name}` fires, in plain words."
+        runbook["impact"] = f"TODO: what users or the business suffer while `{name}` fires."
+        if previous and _PLAIN_URL.match(previous):
+            runbook["diagnosis"] = [
+                {
+                    "do": "Read the runbook the rule linked before it was imported.",
+                    "link": {"title": "Previous runbook", "url": previous, "kind": "docs"},
+                },
+                "TODO: bring its diagnosis steps here.",
+            ]
+        else:
+            if previous:
+                self.result.not_kept.append(
+                    f"{first.where}: alert `{name}`: runbook_url `{previous}` is not a plain "
+                    "http(s) address; not kept (export sets runbook_url to the alert's page)"
+                )
+            runbook["diagnosis"] = [f"TODO: how to find the cause when `{name}` fires."]
+        runbook["mitigation"] = [f"TODO: how to stop the impact of `{name}`."]
+        return runbook
+
+
+def _shared(maps: list[dict[str, str]]) -> dict[str, str]:
+    """The entries every map has, with the same value, in the first map's order."""
+    first, *rest = maps
+    return {k: v for k, v in first.items() if all(m.get(k) == v for m in rest)}
+
+
+def _gravity(severity_id: str) -> tuple[int, str]:
+    name = severity_id.lower()
+    return (_GRAVITY.index(name) if name in _GRAVITY else len(_GRAVITY) - 1, name)
+
+
+def _ordered(severity: dict[str, Any]) -> dict[str, Any]:
+    order = ("id", "name", "rank", "meaning", "pages", "label", "imported")
+    return {key: severity[key] for key in order if key in severity}
+
+
+# --- alerts the handbook has ----------------------------------------------------------------
+
+
+def _differences(alert: Alert, rules: list[_Rule]) -> str:
+    """How an alert's rules differ from the handbook's definition of it, in one entry."""
+    where = f"{alert.source.path}:{alert.source.line}"
+    ours = {_key(_level_labels(alert, level)): level for level in alert.levels}
+    theirs = {_key(rule.labels): rule for rule in rules}
+    found: list[str] = []
+    for key, rule in theirs.items():
+        level = ours.get(key)
+        if level is None:
+            found.append(f"a rule with labels {_shown(key)} that the handbook does not have")
+            continue
+        condition = level.condition
+        for what, mine, other in (
+            ("expr", condition.expr, rule.expr),
+            ("for", condition.for_, rule.for_),
+            ("keep_firing_for", condition.keep_firing_for, rule.keep_firing_for),
+        ):
+            if (mine or None) != (other or None):
+                found.append(f"{what} `{other}` in the rules, `{mine}` in the handbook")
+    for key in ours.keys() - theirs.keys():
+        found.append(f"the handbook has a level with labels {_shown(key)} that no rule has")
+    said = "; ".join(found) if found else "the rules are the same"
+    return f"{rules[0].where}: alert `{alert.id}` is already defined at {where}: {said}"
+
+
+def _level_labels(alert: Alert, level: Any) -> dict[str, str]:
+    labels = {**dict(alert.labels), **dict(level.labels)}
+    labels.setdefault("severity", level.severity.label)
+    return {k: v for k, v in labels.items() if v}
+
+
+def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in labels.items() if v))
+
+
+def _shown(key: Iterable[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in key) + "}"

@@ -1,0 +1,298 @@
+"""`opsbook import prometheus`: a team's rule files, in every shape they come in, become
+definitions that validate in a handbook that has never seen them; exported again, they
+are the same rules; nothing is dropped silently and nothing is ever overwritten."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from promtool import check_rules
+from test_handbook import copy_example
+from test_prometheus import SITE, opsbook, starter
+
+RULES = Path(__file__).parent / "rules"
+INPUTS = sorted(p for p in RULES.iterdir() if p.suffix in (".yaml", ".json"))
+BROKEN = "BatchBrokenExpression"
+
+
+def documents(path: Path) -> list[Any]:
+    text = path.read_text("utf-8")
+    return [json.loads(text)] if path.suffix == ".json" else list(yaml.safe_load_all(text))
+
+
+def groups_of(document: Any) -> list[Any]:
+    if document.get("kind") == "List":
+        return [g for item in document["items"] for g in groups_of(item)]
+    return document["spec"]["groups"] if "spec" in document else document["groups"]
+
+
+def alerting_rules(paths: list[Path]) -> list[str]:
+    """Every alerting rule as comparable text: name, expr, for, keep_firing_for, labels,
+    annotations (without runbook_url, which export sets to the page)."""
+    found = []
+    for path in paths:
+        for document in documents(path):
+            for group in groups_of(document):
+                for rule in group["rules"]:
+                    if "alert" not in rule:
+                        continue
+                    rule = {**rule, "annotations": dict(rule.get("annotations", {}))}
+                    rule["annotations"].pop("runbook_url", None)
+                    found.append(json.dumps(rule, sort_keys=True))
+    return sorted(found)
+
+
+def imported(tmp_path: Path, *args: str, name: str = "handbook") -> tuple[Path, Any]:
+    root = starter(tmp_path / name)
+    done = opsbook(root, "import", "prometheus", str(RULES), *args)
+    return root, done
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+def test_every_shape_imports_into_a_new_handbook_that_validates(tmp_path: Path) -> None:
+    """Plain files, PrometheusRule resources, a List, several documents and JSON: all
+    become alerts; the handbook validates with no errors, each placeholder a warning once."""
+    root, done = imported(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    names = {
+        alert["id"]
+        for path in (root / "ops").glob("*.alerts.yaml")
+        for alert in yaml.safe_load(path.read_text("utf-8"))["alerts"]
+    }
+    assert names == {
+        "ApiErrorBudgetBurn", "ApiLatencyHigh", "BatchJobFailed", "BatchQueueBacklog",
+        "PaymentsDown", "SearchIndexStale", "VolumeAlmostFull", "QueueConsumerLag",
+        "AuthLoginFailures", "MailQueueStuck",
+    }  # fmt: skip
+    checked = opsbook(root, "validate", "--format", "json")
+    found = json.loads(checked.stdout)["diagnostics"]
+    assert checked.returncode == 0
+    assert {d["rule"] for d in found} == {"imported-placeholder"}
+    places = [(d["path"], d["line"], d["col"]) for d in found]
+    assert len(places) == len(set(places))
+    assert all(d["level"] == "warning" for d in found)
+    assert opsbook(root, "validate", "--strict").returncode == 1  # review is still due
+
+
+def test_same_name_rules_are_one_alert_with_levels_told_apart_by_labels(tmp_path: Path) -> None:
+    root, _ = imported(tmp_path)
+    text = (root / "ops" / "api-availability.alerts.yaml").read_text("utf-8")
+    alerts = {a["id"]: a for a in yaml.safe_load(text)["alerts"]}
+    burn = alerts["ApiErrorBudgetBurn"]
+    assert [level["severity"] for level in burn["levels"]] == ["critical", "critical"]
+    assert [level["labels"] for level in burn["levels"]] == [
+        {"long": "1h", "short": "5m"}, {"long": "6h", "short": "30m"},
+    ]  # fmt: skip
+    assert burn["group"] == {"name": "api-availability", "interval": "30s"}
+    link = burn["runbook"]["diagnosis"][0]["link"]
+    assert link["url"] == "https://wiki.example.com/runbooks/api-error-budget"
+    latency = alerts["ApiLatencyHigh"]
+    assert latency["levels"][0]["condition"]["keep_firing_for"] == "5m"
+    assert latency["levels"][1]["labels"] == {"severity": "Critical"}  # spelled as the rule did
+    assert latency["annotations"]["summary"].startswith("p99 latency is {{ $value")
+
+
+def test_import_then_export_gives_the_same_rules_and_promtool_accepts_them(
+    tmp_path: Path,
+) -> None:
+    root, _ = imported(tmp_path)
+    exported = opsbook(root, "export", "prometheus", "--site-url", SITE, "--out", "out")
+    assert exported.returncode == 0, exported.stderr
+    assert check_rules(*(root / "out").glob("*.yaml")).returncode == 0
+    ours = [p for p in (root / "out").glob("*.yaml") if p.name != "shop.rules.yaml"]
+    expected = [r for r in alerting_rules(INPUTS) if BROKEN not in r]
+    assert alerting_rules(ours) == expected
+
+
+def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
+    """The example's rules, imported into a new handbook, export to the same bytes."""
+    example = copy_example(tmp_path / "example")
+    for kind in ("rules", "prometheusrule"):
+        first = tmp_path / f"first-{kind}"
+        done = opsbook(example, "export", "prometheus", "--site-url", SITE, "--kind", kind,
+                       "--out", str(first))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        root = starter(tmp_path / f"new-{kind}")
+        done = opsbook(root, "import", "prometheus", str(first), "--owner", "ops-team")
+        assert done.returncode == 0, done.stdout + done.stderr
+        again = opsbook(root, "export", "prometheus", "--site-url", SITE, "--kind", kind,
+                        "--out", "again")  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        for path in sorted(first.iterdir()):
+            assert (root / "again" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_what_does_not_map_is_counted_and_listed_at_its_rule(tmp_path: Path) -> None:
+    _, done = imported(tmp_path)
+    listed = [line for line in done.stdout.splitlines() if "tests/rules/" in line]
+    recording = "the handbook documents alerts"
+    assert [line.split("rules/", 1)[1] for line in listed] == [
+        f"list.yaml:23:23: recording rule `storage:volume_free:ratio`: {recording}",
+        f"operator.json:17:22: recording rule `auth:logins:rate5m`: {recording}",
+        f"plain.yaml:8:17: recording rule `job:http_requests:rate5m`: {recording}",
+        f"plain.yaml:70:16: alert `{BROKEN}`: `expr` is not PromQL: unclosed left parenthesis",
+        f"plain.yaml:76:17: recording rule `job:batch_runs:rate1h`: {recording}",
+    ]
+    assert "imported 10 alert(s) from 12 rule(s)" in done.stderr
+    assert "5 rule(s) not imported" in done.stderr
+
+
+def test_severities_team_and_services_the_handbook_lacks_are_created_for_review(
+    tmp_path: Path,
+) -> None:
+    root, done = imported(tmp_path, "--owner", "Platform Team")
+    assert done.returncode == 0, done.stdout + done.stderr
+    policy = yaml.safe_load((root / "ops" / "imported-policy.yaml").read_text("utf-8"))
+    severities = {s["id"]: s for s in policy["severities"]}
+    assert {k: (s["pages"], s.get("label")) for k, s in severities.items()} == {
+        "page": (True, None), "info": (False, None), "none": (False, ""),
+    }  # fmt: skip
+    assert all(s["imported"] == {"from": "prometheus"} for s in severities.values())
+    assert [(t["id"], t["name"]) for t in policy["teams"]] == [("platform-team", "Platform Team")]
+    batch = yaml.safe_load((root / "ops" / "batch-jobs.alerts.yaml").read_text("utf-8"))
+    assert batch["services"][0]["owner"] == "platform-team"
+    paging = next(a for a in batch["alerts"] if a["id"] == "BatchJobFailed")
+    assert list(paging["notify"][0]) == ["pagerduty"]  # a placeholder for the new team
+    assert "TODO" in paging["notify"][0]["pagerduty"]
+    assert opsbook(root, "validate").returncode == 0
+
+
+def test_the_service_comes_from_a_namespace_a_label_or_a_fixed_id(tmp_path: Path) -> None:
+    root, done = imported(tmp_path, "--service", "namespace", name="by-namespace")
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = {p.name for p in (root / "ops").glob("*.alerts.yaml")}
+    assert {"payments.alerts.yaml", "search.alerts.yaml", "mail.alerts.yaml"} <= made
+    assert "api-availability.alerts.yaml" in made  # a plain file has no namespace: its group
+    root, done = imported(tmp_path, "--service", "label:team", name="by-label")
+    assert done.returncode == 0, done.stdout + done.stderr
+    batch = yaml.safe_load((root / "ops" / "data.alerts.yaml").read_text("utf-8"))
+    assert [a["id"] for a in batch["alerts"]] == ["BatchJobFailed"]
+    root, done = imported(tmp_path, "--service", "shop", name="fixed")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.name for p in (root / "ops").glob("*.alerts.yaml")] == ["shop.alerts.yaml"]
+    assert opsbook(root, "validate").returncode == 0
+
+
+def test_running_it_again_reports_differences_adds_new_alerts_and_overwrites_nothing(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    root = starter(tmp_path / "handbook")
+    assert opsbook(root, "import", "prometheus", str(rules)).returncode == 0
+    edited = root / "ops" / "mail.alerts.yaml"
+    edited.write_text(edited.read_text("utf-8").replace("'TODO: how to stop", "'Restart"))
+    before = snapshot(root / "ops")
+    again = opsbook(root, "import", "prometheus", str(rules))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert snapshot(root / "ops") == before
+    assert "imported 0 alert(s)" in again.stderr
+    known = [line for line in again.stdout.splitlines() if "is already defined" in line]
+    assert len(known) == 10
+    assert any(
+        line.endswith("alert `MailQueueStuck` is already defined at ops/mail.alerts.yaml:15: "
+                      "the rules are the same") for line in known
+    )  # fmt: skip
+
+    plain = rules / "list.json"
+    changed = plain.read_text("utf-8").replace("> 1800", "> 3600")
+    changed = changed.replace('"labels": {"severity": "critical"}',
+                              '"for": "5m", "labels": {"severity": "warning"}')  # fmt: skip
+    plain.write_text(changed, "utf-8")
+    extra = rules / "extra.yaml"
+    extra.write_text("groups:\n  - name: mail\n    rules:\n      - alert: MailBounces\n"
+                     "        expr: rate(mail_bounces_total[5m]) > 1\n"
+                     "        labels: {severity: warning}\n"
+                     "        annotations: {summary: Mail bounces.}\n", "utf-8")  # fmt: skip
+    third = opsbook(root, "import", "prometheus", str(rules))
+    assert third.returncode == 0, third.stdout + third.stderr
+    mail = [line for line in third.stdout.splitlines() if "`MailQueueStuck` is already" in line]
+    assert len(mail) == 1
+    assert "a rule with labels {severity=warning} that the handbook does not have" in mail[0]
+    assert "the handbook has a level with labels {severity=critical} that no rule has" in mail[0]
+    for name, data in before.items():
+        assert (root / "ops" / name).read_bytes() == data, name
+    added = yaml.safe_load((root / "ops" / "mail-2.alerts.yaml").read_text("utf-8"))
+    assert [a["id"] for a in added["alerts"]] == ["MailBounces"]
+    assert "services" not in added  # the service is there since the first import
+    assert opsbook(root, "validate").returncode == 0
+
+
+def test_a_changed_expression_and_for_are_reported(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    root = starter(tmp_path / "handbook")
+    assert opsbook(root, "import", "prometheus", str(rules)).returncode == 0
+    path = rules / "plain.json"
+    path.write_text(path.read_text("utf-8").replace("> 10000", "> 20000").replace(
+        '"for": "10m"', '"for": "20m"'), "utf-8")  # fmt: skip
+    again = opsbook(root, "import", "prometheus", str(rules))
+    line = next(x for x in again.stdout.splitlines() if "`QueueConsumerLag` is already" in x)
+    assert line.endswith(
+        "expr `max by (topic) (kafka_consumergroup_lag) > 20000` in the rules, "
+        "`max by (topic) (kafka_consumergroup_lag) > 10000` in the handbook; "
+        "for `20m` in the rules, `10m` in the handbook"
+    )
+
+
+def test_import_is_deterministic(tmp_path: Path) -> None:
+    one, _ = imported(tmp_path, name="one")
+    two, _ = imported(tmp_path, name="two")
+    assert snapshot(one / "ops") == snapshot(two / "ops")
+
+
+def test_bad_rule_files_are_positioned_errors_and_nothing_is_written(tmp_path: Path) -> None:
+    root = starter(tmp_path / "handbook")
+    bad = {
+        "syntax.yaml": "groups: [\n",
+        "deep.yaml": "groups: " + "[" * 10_000 + "\n",
+        "nospec.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n",
+        "neither.yaml": "groups:\n  - name: g\n    rules:\n      - expr: up == 0\n",
+        "notjson.json": '{"groups": [',
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    before = snapshot(root)
+    done = opsbook(root, "import", "prometheus", *(f"../{n}" for n in bad))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "nothing was written" in done.stderr
+    lines = [line for line in done.stdout.splitlines() if "[rule-file]" in line]
+    assert [line.split(": error")[0] for line in lines] == [
+        "../deep.yaml:1:72", "../neither.yaml:4:9", "../nospec.yaml:2:7", "../notjson.json:1:13",
+        "../syntax.yaml:1:10",
+    ]  # fmt: skip
+    assert snapshot(root) == before
+
+
+def test_several_teams_and_no_owner_is_a_clear_error(tmp_path: Path) -> None:
+    example = copy_example(tmp_path / "example")
+    before = snapshot(example / "ops")
+    done = opsbook(example, "import", "prometheus", str(RULES))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "name the team that owns the imported alerts with --owner" in done.stderr
+    assert snapshot(example / "ops") == before
+
+
+def test_the_page_shows_templates_as_readable_placeholders(tmp_path: Path) -> None:
+    root, _ = imported(tmp_path)
+    assert opsbook(root, "generate").returncode == 0
+    page = (root / "runbooks" / "storage" / "volumealmostfull.md").read_text("utf-8")
+    assert "Volume ‹persistentvolumeclaim› is almost full." in page
+    assert "Only ‹value› of ‹persistentvolumeclaim› is free." in page
+    assert "{{" not in page
+    exported = opsbook(root, "export", "prometheus", "--site-url", SITE, "--out", "out")
+    assert exported.returncode == 0
+    text = (root / "out" / "storage.rules.yaml").read_text("utf-8")
+    assert "Volume {{ $labels.persistentvolumeclaim }} is almost full." in text
