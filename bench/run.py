@@ -2,7 +2,7 @@
 
     python -m pip install -e ".[bench]"
     python bench/run.py                      # the full run (about 15 minutes on 2 cores)
-    python bench/run.py --sizes 50 --build-sizes 60 --repeat 1 --out /tmp/r.md   # a smoke run
+    python bench/run.py --sizes 50 --build-sizes 60 --rule-sizes 40 --repeat 1 --out /tmp/r.md
 
 Every measurement is a fresh process (as in pre-commit and CI): wall time, CPU time
 (user + system) and peak resident memory of that process, the median of `--repeat` runs.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import write_catalog
+from synth import write_catalog, write_rules
 
 import opsbook
 
@@ -226,6 +226,39 @@ def bench_build(work: Path, alerts: int, repeat: int) -> list[Row]:
     ]
 
 
+def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
+    """A team's rule file imported into a new handbook, that handbook validated and
+    generated, and its alerts exported again."""
+    root = work / f"rules{rules}"
+    measure([PY, "-m", "opsbook", "init", str(root), "--today", TODAY], work)
+    source = write_rules(work / f"rules{rules}.yaml", rules)
+    starter = {p.name for p in (root / "ops").iterdir()}
+
+    def fresh() -> None:
+        for path in (root / "ops").iterdir():
+            if path.name not in starter:
+                path.unlink()
+
+    imported = median([PY, "-m", "opsbook", "import", "prometheus", str(source)], root,
+                      repeat, fresh)  # fmt: skip
+    files = sum(1 for _ in (root / "ops").glob("*.yaml"))
+    validate = median([PY, "-m", "opsbook", "validate", "--today", TODAY], root, repeat)
+
+    def clean() -> None:
+        set_aside(root, "runbooks", "checklists")
+
+    generate = median([PY, "-m", "opsbook", "generate", "--today", TODAY], root, repeat, clean)
+    pages = pages_of(root)
+    export = [PY, "-m", "opsbook", "export", "prometheus", "--site-url", "https://ops.example/"]
+    exported = median(export, root, repeat, lambda: set_aside(root, "prometheus"))
+    return [
+        Row("import prometheus", rules, files, None, imported),
+        Row("validate imported", rules, files, None, validate),
+        Row("generate imported", rules, files, pages, generate),
+        Row("export prometheus", rules, files, None, exported),
+    ]
+
+
 def versions() -> str:
     names = [
         "opsbook", "PyYAML", "jsonschema", "jsonschema-rs", "Jinja2", "Markdown", "mkdocs",
@@ -272,7 +305,9 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def ratios(rows: list[Row], sizes: list[int], builds: list[int]) -> list[str]:
+def ratios(
+    rows: list[Row], sizes: list[int], builds: list[int], rule_sizes: list[int]
+) -> list[str]:
     def get(stage: str, alerts: int) -> Row:
         return next(r for r in rows if r.stage == stage and r.alerts == alerts)
 
@@ -323,6 +358,12 @@ def ratios(rows: list[Row], sizes: list[int], builds: list[int]) -> list[str]:
         f"{peak:.0f} MB",
         peak < 500,
     )
+    for rules in rule_sizes:
+        if rules > 1000:
+            continue
+        for stage in ("import prometheus", "validate imported", "generate imported"):
+            seconds = next(r for r in rows if r.stage == stage and r.alerts == rules).run.wall
+            line(f"{stage} {rules:,} rules in seconds (≤ 5 s)", f"{seconds:.2f} s", seconds <= 5)
     return out
 
 
@@ -331,6 +372,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     builds = "alerts for the mkdocs builds (about 500 and 5,000 pages)"
     parser.add_argument("--build-sizes", type=int, nargs="+", default=[420, 4200], help=builds)
+    rules = "alerting rules for the Prometheus import and export rows"
+    parser.add_argument("--rule-sizes", type=int, nargs="+", default=[1000, 10000], help=rules)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--build-repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
@@ -348,6 +391,9 @@ def main() -> None:
         for alerts in options.build_sizes:
             rows += bench_build(work, alerts, options.build_repeat)
             print(f"bench: build at {alerts:,} alerts done", file=sys.stderr)
+        for rules in options.rule_sizes:
+            rows += bench_prometheus(work, rules, options.repeat)
+            print(f"bench: {rules:,} rules imported and exported", file=sys.stderr)
     report = [
         f"Measured {datetime.date.today().isoformat()} on {machine()}; "
         f"Python {platform.python_version()}; {versions()}.",
@@ -356,7 +402,7 @@ def main() -> None:
         "",
         *table(rows),
         "",
-        *ratios(rows, options.sizes, options.build_sizes),
+        *ratios(rows, options.sizes, options.build_sizes, options.rule_sizes),
     ]
     text = "\n".join(report) + "\n"
     print(text)

@@ -238,3 +238,45 @@ def write_catalog(root: Path, alerts: int, seed: int = 1) -> list[Path]:
 if __name__ == "__main__":
     written = write_catalog(Path(sys.argv[2]), int(sys.argv[1]))
     print(f"wrote {len(written)} files under {sys.argv[2]}/ops")
+
+
+RULES_PER_GROUP = 20
+
+
+def write_rules(path: Path, rules: int, seed: int = 7) -> Path:
+    """A Prometheus rule file of `rules` alerting rules in groups of 20, shaped like
+    public rule sets: most alerts one rule, one in four a warning and a critical rule of
+    one name, Go-template annotations, some `runbook_url`s, a recording rule per group."""
+    rng = random.Random(seed)
+    lines = ["groups:"]
+    written = 0
+    group = 0
+    while written < rules:
+        lines += [f"  - name: group{group:04d}", "    rules:"]
+        lines += [f"      - record: job:group{group:04d}_requests:rate5m",
+                  "        expr: sum by (job) (rate(http_requests_total[5m]))"]  # fmt: skip
+        for index in range(RULES_PER_GROUP // 2):
+            if written >= rules:
+                break
+            name = f"Group{group:04d}{rng.choice(_WORDS).title()}{index:02d}"
+            metric = f"{rng.choice(_WORDS)}_{rng.choice(_WORDS)}_total"
+            levels = [("warning", 5)] if index % 4 else [("warning", 5), ("critical", 10)]
+            for severity, threshold in levels[: rules - written]:
+                lines += [
+                    f"      - alert: {name}",
+                    f'        expr: sum by (instance) (rate({metric}{{job="svc{group}"}}[5m])) '
+                    f"> {threshold}",
+                    f"        for: {rng.choice(['1m', '5m', '15m'])}",
+                    "        labels:",
+                    f"          severity: {severity}",
+                    "        annotations:",
+                    f"          summary: '{metric} is high on {{{{ $labels.instance }}}}.'",
+                    f"          description: '{metric} is {{{{ $value | humanize }}}} a second, "
+                    f"above {threshold}.'",
+                ]
+                if index % 3 == 0:
+                    lines.append(f"          runbook_url: https://wiki.example.com/{name.lower()}")
+                written += 1
+        group += 1
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path

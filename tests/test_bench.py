@@ -30,7 +30,8 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     out = tmp_path / "results.md"
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "20", "--build-sizes",
-         "20", "40", "--repeat", "1", "--build-repeat", "1", "--out", str(out)],
+         "20", "40", "--rule-sizes", "30", "--repeat", "1", "--build-repeat", "1",
+         "--out", str(out)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -42,6 +43,10 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
         "serve re-render",
     ]  # fmt: skip
     assert "mkdocs build" in text
+    rules = [line.split(" | ")[0].lstrip("| ") for line in text.splitlines() if "| 30 |" in line]
+    assert rules == [
+        "import prometheus", "validate imported", "generate imported", "export prometheus",
+    ]  # fmt: skip
     assert "≥ 2× faster than check-jsonschema" in text
     assert "per page at" in text
     assert "Python 3." in text and "mkdocs-material" in text

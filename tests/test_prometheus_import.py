@@ -296,3 +296,58 @@ def test_the_page_shows_templates_as_readable_placeholders(tmp_path: Path) -> No
     assert exported.returncode == 0
     text = (root / "out" / "storage.rules.yaml").read_text("utf-8")
     assert "Volume {{ $labels.persistentvolumeclaim }} is almost full." in text
+
+
+EDGES = """\
+groups:
+  - name: flags
+    rules:
+      - alert: FlagsGroupAlert
+        expr: up == 0
+        labels: {severity: warning, code: 500}
+  - name: Node Exporter / CPU & Memory
+    limit: 10
+    rules:
+      - alert: "job:not_an:id"
+        expr: up == 0
+      - alert: Index
+        expr: up == 0
+      - alert: NodeHighCpu
+        expr: up == 0
+        for: 0
+      - alert: NodeHighMemory
+        expr: up == 0
+        annotations: {summary: Memory is short., runbook_url: "{{ $externalURL }}/mem"}
+        owner: someone
+"""
+
+
+def test_rules_written_by_many_hands_still_give_a_handbook_that_validates(
+    tmp_path: Path,
+) -> None:
+    """Groups named like pages or in prose, names that cannot be ids, `for: 0`, numbers as
+    label values, keys Prometheus ignores, a templated runbook_url: listed or mapped."""
+    root = starter(tmp_path / "handbook")
+    (tmp_path / "edges.yaml").write_text(EDGES, "utf-8")
+    done = opsbook(root, "import", "prometheus", "../edges.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("../edges")] == [
+        "../edges.yaml:10:16: alert `job:not_an:id`: the name cannot be a handbook id "
+        "(letters, digits, `_`, `-`, `.`; 100 at most)",
+        "../edges.yaml:12:16: alert `Index`: its page would be its service's page",
+        "../edges.yaml:8:5: group `Node Exporter / CPU & Memory`: `limit` has no place in "
+        "the handbook; not kept",
+        "../edges.yaml:20:9: alert `NodeHighMemory`: `owner` has no place in the handbook; "
+        "not kept",
+        "../edges.yaml:17:16: alert `NodeHighMemory`: runbook_url `{{ $externalURL }}/mem` "
+        "is not a plain http(s) address; not kept (export sets runbook_url to the alert's "
+        "page)",
+    ]
+    made = sorted(p.name for p in (root / "ops").glob("*.alerts.yaml"))
+    assert made == ["flags-alerts.alerts.yaml", "node-exporter-cpu-memory.alerts.yaml"]
+    node = yaml.safe_load((root / "ops" / made[1]).read_text("utf-8"))
+    assert node["services"][0]["name"] == "Node Exporter / CPU & Memory"
+    cpu = next(a for a in node["alerts"] if a["id"] == "NodeHighCpu")
+    assert cpu["condition"] == {"expr": "up == 0", "for": "0"}
+    assert opsbook(root, "validate").returncode == 0
+    assert opsbook(root, "generate").returncode == 0

@@ -46,6 +46,8 @@ NAV_LIMIT = 30
 lists only its index page: every page carries the navigation, so it must stay small."""
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_RULE_FILE_BYTES = 32 * 1024 * 1024
+"""Other tools' files (rule files) are often generated, a whole cluster's in one file."""
 """Larger files are refused unread: a definitions file is text written by people (the
 largest of the example is 40 KB), and within this a file of broken definitions is
 checked in about a second."""

@@ -178,15 +178,12 @@ def load_file(path: Path) -> YMap:
     return load_text(decode(read_file(path)))
 
 
-def read_file(path: Path) -> bytes:
-    """A definitions file's bytes; too large or unreadable files are a LoadProblem."""
+def read_file(path: Path, limit: int = defaults.MAX_FILE_BYTES) -> bytes:
+    """A file's bytes; files over `limit` and unreadable files are a LoadProblem."""
     try:
         size = path.stat().st_size
-        if size > defaults.MAX_FILE_BYTES:
-            raise LoadProblem(
-                "file-too-large",
-                f"file is {size:,} bytes; the limit is {defaults.MAX_FILE_BYTES:,}",
-            )
+        if size > limit:
+            raise LoadProblem("file-too-large", f"file is {size:,} bytes; the limit is {limit:,}")
         return path.read_bytes()
     except OSError as exc:
         raise LoadProblem("unreadable-file", f"cannot read file: {exc.strerror}") from exc

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsbook.defaults import MAX_RULE_FILE_BYTES
 from opsbook.diagnostics import Diagnostic, Level, OpsbookError
 from opsbook.formats.files import write_all
 from opsbook.formats.yamltext import dump
@@ -193,7 +194,7 @@ def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
             problems.append(Diagnostic(shown, *mark, Level.ERROR, "rule-file", message))
 
         try:
-            documents = compose_documents(decode(read_file(path)))
+            documents = compose_documents(decode(read_file(path, MAX_RULE_FILE_BYTES)))
         except LoadProblem as exc:
             problem(exc.mark, exc.message)
             continue

@@ -31,6 +31,7 @@ from opsbook.diagnostics import UsageError
 from opsbook.formats.prometheus import RuleEntry
 from opsbook.model import Alert, Catalog, Team
 from opsbook.nodes import YList, YMap
+from opsbook.pages import Layout, url_of
 from opsbook.rules import STAND_INS, promql_problem
 from opsbook.schema import bundled_schema
 
@@ -45,6 +46,8 @@ _PAGING_NAMES = ("critical", "page", "pager", "emergency", "p1", "sev1", "high")
 _GRAVITY = ("critical", "page", "emergency", "high", "error", "major", "warning", "minor",
             "low", "ticket", "info", "informational", "none")  # fmt: skip
 _PLAIN_URL = re.compile(r"^https?://[^\s{}<>\"]+$")
+LAYOUT = Layout()
+_FIXED_URLS = frozenset(url_of(page) for page in (LAYOUT.flags(), LAYOUT.policy()))
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,8 @@ def _usable(entries: list[RuleEntry], result: Imported) -> list[_Rule]:
                 entry,
                 name,
                 node["expr"],
-                node.get("for"),
-                node.get("keep_firing_for"),
+                _duration(node.get("for")),
+                _duration(node.get("keep_firing_for")),
                 _texts(node.get("labels")),
                 _texts(node.get("annotations")),
             )
@@ -160,6 +163,8 @@ def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> s
         return f"`expr` is not PromQL: {problem}"
     for key in ("for", "keep_firing_for"):
         value = node.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # Prometheus reads `for: 0` as the text `0`
         if value is not None and not (isinstance(value, str) and durations.match(value)):
             return f"`{key}` is `{value}`, not a Prometheus duration"
     for key in ("labels", "annotations"):
@@ -172,6 +177,10 @@ def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> s
             if isinstance(item, YMap | YList) or item is None:
                 return f"`{key}` holds a value that is not text"
     return None
+
+
+def _duration(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _texts(value: Any) -> dict[str, str]:
@@ -234,6 +243,11 @@ class _Builder:
             known = self.alerts.get(name.lower())
             if known is not None:
                 self.result.differences.append(_differences(known, rules))
+                continue
+            if LAYOUT.alert("s", name) == LAYOUT.service("s"):
+                self.result.not_imported.append(
+                    f"{rules[0].where}: alert `{name}`: its page would be its service's page"
+                )
                 continue
             service = self._service(rules[0])
             document = self._document(service)
@@ -299,6 +313,8 @@ class _Builder:
         else:
             wanted = source
         service_id = wanted if _pattern("id").match(wanted) and len(wanted) <= 60 else slug(wanted)
+        if url_of(LAYOUT.service(service_id)) in _FIXED_URLS:
+            service_id = f"{service_id}-alerts"  # `flags`, `policy`: pages of their own
         known = self.services.get(service_id.lower())
         if known is not None:
             return known
