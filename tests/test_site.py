@@ -126,6 +126,23 @@ def test_a_new_user_finds_the_five_systems_the_canary_and_the_kill_command(built
     assert 0 < content.index("Meaning") < content.index("Diagnosis") < content.index("Mitigation")
 
 
+def test_a_step_that_is_a_command_is_a_code_block_on_the_page(built: Path) -> None:
+    """A list item that began with a fence showed the command as inline text starting
+    with `bash` (no copy button); every step's command is a block."""
+    import re
+
+    inline = re.compile(r"<code>(?:bash|sh|promql|console)\s")
+    pages = sorted((built / "site").rglob("*.html"))
+    found = [str(p.relative_to(built)) for p in pages if inline.search(p.read_text("utf-8"))]
+    assert found == []
+    html = (built / "site" / "runbooks" / "onesource" / "redisdown" / "index.html").read_text(
+        "utf-8"
+    )
+    diagnosis = html.split('id="diagnosis"', 1)[1].split("</li>", 1)[0]
+    assert "<p>Run:</p>" in diagnosis
+    assert '<div class="highlight"><pre>' in diagnosis and "readyz" in diagnosis
+
+
 def test_navigation_is_sectioned_and_leaves_out_individual_alerts(built: Path) -> None:
     """A page carries the sections and services, never a list of every alert."""
     html = (built / "site/runbooks/onesource/highlatency/index.html").read_text("utf-8")
