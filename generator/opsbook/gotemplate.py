@@ -17,11 +17,6 @@ _ASSIGNMENT = re.compile(r"^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*:?=")
 _COMMENT = re.compile(r"^\s*/\*.*\*/\s*$", re.DOTALL)
 
 
-def has_template(text: str) -> bool:
-    """Whether the text holds a Go-template action."""
-    return "{{" in text and _ACTION.search(text) is not None
-
-
 def readable(text: str) -> str:
     """The text with every template action replaced by a placeholder that names what it
     stands for (a label, the value), and control actions (`if`, `range`, `end`) left out."""

@@ -35,9 +35,6 @@ from opsbook.pages import Layout, url_of
 from opsbook.rules import STAND_INS, promql_problem
 from opsbook.schema import bundled_schema
 
-SERVICE_SOURCES = ("group", "namespace")
-"""`--service` values with a meaning; `label:NAME` takes a label; anything else is an id."""
-
 _RULE_KEYS = frozenset(
     {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
 )
