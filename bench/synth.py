@@ -171,7 +171,7 @@ def service_file(rng: random.Random, index: int, alerts: int) -> str:
             f"        - {sentence(rng, 14)}",
             f"        - do: {sentence(rng, 8)}",
             f"          set_flag: {{flag: {s.upper()}_ENABLED, value: false}}",
-            f"      escalation: {{policy: {s}-oncall, after: 30m}}",
+            f"      escalation: {{policy: {s}-oncall, after: 15m}}",
         ]
     out.append("incidents:")
     for n, severity in ((1, "SEV-1"), (2, "SEV-2")):

@@ -36,6 +36,7 @@ flags:
     type: percentage
     purpose: kill-switch
     description: x
+    when_off: x
     default: 120
     change: {command: "set X={value}"}
 """
@@ -78,14 +79,14 @@ def test_github_actions_gets_annotations_and_a_full_job_summary(
     assert [(m[1], m[2], m[3], m[5]) for m in annotations if m] == [
         ("error", "ops/bad.yaml", "3", "schema-unknown-key"),
         ("error", "ops/bad.yaml", "7", "unknown-reference"),
-        ("error", "ops/bad.yaml", "14", "percentage-range"),
+        ("error", "ops/bad.yaml", "15", "percentage-range"),
     ]
     text = summary.read_text("utf-8")
     assert text.startswith("### opsbook validate: 3 error(s), 0 warning(s)\n")
     assert [line.split("`")[1] for line in text.splitlines() if line.startswith("| `")] == [
         "ops/bad.yaml:3:26",
         "ops/bad.yaml:7:12",
-        "ops/bad.yaml:14:14",
+        "ops/bad.yaml:15:14",
     ]
 
 
@@ -145,7 +146,7 @@ def test_sarif_output_is_valid_sarif_2_1_0(build_tree: Any, sarif_schema: dict[s
     assert located == [
         ("schema-unknown-key", "schema-unknown-key", "error", "ops/bad.yaml", 3, 26),
         ("unknown-reference", "unknown-reference", "error", "ops/bad.yaml", 7, 12),
-        ("percentage-range", "percentage-range", "error", "ops/bad.yaml", 14, 14),
+        ("percentage-range", "percentage-range", "error", "ops/bad.yaml", 15, 14),
     ]
 
 
@@ -162,14 +163,14 @@ def test_gitlab_report_has_stable_unique_fingerprints(build_tree: Any) -> None:
     assert [(f["check_name"], f["severity"], f["location"]) for f in first] == [
         ("schema-unknown-key", "major", {"path": "ops/bad.yaml", "lines": {"begin": 3}}),
         ("unknown-reference", "major", {"path": "ops/bad.yaml", "lines": {"begin": 7}}),
-        ("percentage-range", "major", {"path": "ops/bad.yaml", "lines": {"begin": 14}}),
+        ("percentage-range", "major", {"path": "ops/bad.yaml", "lines": {"begin": 15}}),
     ]
     assert all(re.fullmatch(r"[0-9a-f]{64}", f["fingerprint"]) for f in first)
     assert len({f["fingerprint"] for f in first}) == 3
     (root / "ops" / "bad.yaml").write_text("# a comment above moves every line\n" + THREE_PROBLEMS)
     moved = json.loads(run(["validate", "--format", "gitlab"], root).stdout)
     assert [f["fingerprint"] for f in moved] == [f["fingerprint"] for f in first]
-    assert [f["location"]["lines"]["begin"] for f in moved] == [4, 8, 15]
+    assert [f["location"]["lines"]["begin"] for f in moved] == [4, 8, 16]
 
 
 def test_junit_report_parses_with_counts_and_failures(build_tree: Any) -> None:
@@ -187,7 +188,7 @@ def test_junit_report_parses_with_counts_and_failures(build_tree: Any) -> None:
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
         ("ops/bad.yaml", "schema-unknown-key at 3:26"),
         ("ops/bad.yaml", "unknown-reference at 7:12"),
-        ("ops/bad.yaml", "percentage-range at 14:14"),
+        ("ops/bad.yaml", "percentage-range at 15:14"),
         ("ops/good.yaml", "valid"),
     ]
     failure = cases[1].find("failure")

@@ -55,6 +55,9 @@ def test_example_has_a_page_for_every_definition_at_its_documented_place() -> No
     expected |= {f"checklists/{r.id}.md" for r in catalog.rollouts}
     expected |= {f"checklists/{c.id}.md" for c in catalog.checklists}
     expected |= {"checklists/releases/concierge-canary/2.4.0.md"}  # the recorded release
+    files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "ops").rglob("*.yaml")}
+    files |= {"checklists/releases/concierge-canary/2.4.0.yaml"}
+    expected |= {f"runbooks/source/{path}.md" for path in files}  # each file, line by line
     assert set(pages) == expected
     assert url_of("runbooks/onesource/higherrorrate.md") == "runbooks/onesource/higherrorrate/"
 
@@ -67,7 +70,10 @@ def test_every_page_says_it_is_generated_and_links_to_its_yaml_line() -> None:
         for n, text in enumerate((ROOT / "ops/onesource.yaml").read_text().splitlines(), 1)
         if "id: HighErrorRate" in text
     )
-    assert f"(../../ops/onesource.yaml#L{line})" in runbook
+    assert f"(../source/ops/onesource.yaml.md#L{line})" in runbook
+    listing = pages["runbooks/source/ops/onesource.yaml.md"]
+    assert f'<span class="opsbook-line" id="L{line}">' in listing
+    assert "[the file](../../../ops/onesource.yaml)" in listing
     for page, text in pages.items():
         title, blank, marker = text.split("\n")[:3]
         assert title.startswith("# ") and blank == "", page
@@ -80,16 +86,24 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
     first_screen = runbook.split("## Meaning")[0]
     assert "**What fires:**" in first_screen
     assert "**How bad:**" in first_screen and "pages the on-call engineer" in first_screen
-    assert "**First thing to do:**" in first_screen
+    do_now = first_screen.split("## Do now\n", 1)[1]
+    kill = "```bash\n    kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0\n"
+    assert do_now.startswith("\n1.  **Mitigate first**: If a rollout is under way")
+    assert kill in do_now
+    assert "Where: Kubernetes deployment `onesource`; takes effect within 2m." in do_now
+    assert "**Next:** ONESource engineering lead, after 30m" in do_now
+    assert "**Look:** no dashboard or log link is defined" in do_now
+    # Where the page came from comes after what to do.
+    assert do_now.index("*Generated from") > do_now.index("**Look:**")
     headings = [line for line in runbook.splitlines() if line.startswith("## ")]
-    assert headings[:5] == [
+    assert headings[:6] == [
+        "## Do now",
         "## Meaning",
         "## Impact",
         "## Diagnosis",
         "## Mitigation",
         "## Escalation",
     ]
-    assert "```bash\n    kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0\n" in runbook
     escalation = runbook.split("## Escalation")[1]
     assert "| L2 | ONESource engineering lead | 30m |" in escalation
 
@@ -220,8 +234,9 @@ def test_generate_check_passes_on_fresh_output_and_lists_stale_pages(tmp_path: P
         "runbooks/onesource/incidents/rollout-regression.md: stale",
         "runbooks/onesource/index.md: stale",
         "runbooks/onesource/removed-alert.md: to remove",
+        "runbooks/source/ops/onesource.yaml.md: stale",  # the file's own page shows its text
     ]
-    assert "5 generated page(s) out of date" in result.stderr
+    assert "6 generated page(s) out of date" in result.stderr
 
 
 def test_generate_rewrites_changed_pages_removes_stale_ones_and_spares_hand_written(
@@ -237,7 +252,7 @@ def test_generate_rewrites_changed_pages_removes_stale_ones_and_spares_hand_writ
     mtime = untouched.stat().st_mtime_ns
     result = run(["generate"], root)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "generated 0 page(s), removed 1, 50 unchanged\n"
+    assert result.stdout == "generated 0 page(s), removed 1, 62 unchanged\n"
     assert notes.read_text() == "# Our notes\n"
     assert not stale.parent.exists()
     assert untouched.stat().st_mtime_ns == mtime
@@ -282,4 +297,4 @@ def test_generation_is_byte_identical_whatever_the_hash_seed(tmp_path: Path) -> 
             }
         )
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 49  # every page but the home page, which only the site has
+    assert len(outputs[0]) == 60  # every page but the home page, which only the site has

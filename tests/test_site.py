@@ -79,13 +79,22 @@ def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
     assert broken_links(site) == []
 
 
-def test_source_links_reach_the_published_yaml(built: Path) -> None:
-    page = read(built / "site/runbooks/onesource/higherrorrate/index.html")
-    source = [href for href in page.links if "onesource.yaml#L" in href]
-    assert source and source[0].startswith("../../../ops/onesource.yaml#L")
-    assert (built / "site/ops/onesource.yaml").read_bytes() == (
-        built / "ops/onesource.yaml"
-    ).read_bytes()
+def test_source_links_reach_the_line_on_the_file_page(built: Path) -> None:
+    """The "Generated from" line leads to a page of the file with that line addressable and marked,
+    not to a download; that page links the file itself, which the site publishes as is."""
+    site = built / "site"
+    page = read(site / "runbooks/onesource/higherrorrate/index.html")
+    source = [href for href in page.links if "onesource.yaml/#L" in href]
+    assert source and source[0].startswith("../../source/ops/onesource.yaml/#L")
+    line = int(source[0].rsplit("#L", 1)[1])
+    listing = read(site / "runbooks/source/ops/onesource.yaml/index.html")
+    assert f"L{line}" in listing.ids
+    text = (built / "ops/onesource.yaml").read_text("utf-8").splitlines()
+    assert "id: HighErrorRate" in text[line - 1]
+    html = (site / "runbooks/source/ops/onesource.yaml/index.html").read_text("utf-8")
+    assert html.count('class="opsbook-line"') == len(text)
+    assert "../../../../ops/onesource.yaml" in listing.links
+    assert (site / "ops/onesource.yaml").read_bytes() == (built / "ops/onesource.yaml").read_bytes()
 
 
 def test_the_site_loads_nothing_from_the_network(built: Path) -> None:
@@ -123,7 +132,8 @@ def test_a_new_user_finds_the_five_systems_the_canary_and_the_kill_command(built
     runbook = text_of(site / "runbooks/onesource/higherrorrate/index.html")
     assert "kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0" in runbook
     content = runbook[runbook.index("What fires") :]
-    assert 0 < content.index("Meaning") < content.index("Diagnosis") < content.index("Mitigation")
+    assert 0 < content.index("Do now") < content.index("Meaning")
+    assert content.index("Meaning") < content.index("Impact") < content.index("Escalation")
 
 
 def test_a_step_that_is_a_command_is_a_code_block_on_the_page(built: Path) -> None:

@@ -257,6 +257,7 @@ class _Builder:
             update_every=node.get("update_every"),
             who=node.get("who"),
             label=node.get("label", node["id"]),
+            scale=node.get("scale"),
         )
 
     def _escalation(self, f: SourceFile, node: YMap) -> Escalation:

@@ -22,6 +22,10 @@ RELEASES_DIR = "releases"
 """Inside the checklists folder: one folder per rollout, one state file per release
 (`checklists/releases/<rollout>/<release>.yaml`), kept by `opsbook checklist`."""
 
+SOURCES_DIR = "source"
+"""Inside the runbooks folder: one page per definition file, its lines numbered and
+addressable (`runbooks/source/ops/shop.yaml.md#L12`), where "Generated from" links lead."""
+
 TEMPLATES_DIR = "templates"
 """A handbook's own templates; a file named like a built-in template replaces it."""
 

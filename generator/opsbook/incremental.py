@@ -19,6 +19,7 @@ from opsbook.loader import SourceFile
 from opsbook.model import Catalog
 from opsbook.releases import Release
 from opsbook.render import (
+    SOURCES,
     Fragments,
     RenderOptions,
     environment,
@@ -59,7 +60,13 @@ class Renderer:
                 (release.source, release.started, release.started_by, sorted(release.ticks.items()))
             )
             refs[key] = frozenset({subject(release.definition)})
-        jobs = page_jobs(catalog, options.layout, releases)
+        jobs = page_jobs(catalog, options.layout, releases, options.root)
+        for job in jobs:
+            if job.subject is not None and job.subject[0] == SOURCES:
+                # A file's page shows its text: rendered again when the file changed.
+                stat = (options.root / job.subject[1]).stat()
+                prints[job.subject] = (stat.st_mtime_ns, stat.st_size)
+                refs[job.subject] = frozenset()
         setup = _setup(options)
         affected: set[Key] | None = None
         if setup != self._setup or self._env is None:

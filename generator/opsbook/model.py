@@ -117,6 +117,8 @@ class Severity:
     who: str | None = None
     label: str = ""
     """The `severity` label value of its Prometheus rules; empty: they carry none."""
+    scale: str | None = None
+    """`alert` or `incident` as the definition says; None: decided by what uses it."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,6 +310,18 @@ class Flag:
     def is_kill_switch(self) -> bool:
         return self.purpose == "kill-switch"
 
+    @property
+    def applies(self) -> str | None:
+        """Where a change to the flag is made and what it takes (restart, propagation)."""
+        parts = []
+        if self.change is not None and self.change.where:
+            parts.append(self.change.where)
+        if self.change is not None and self.change.restart:
+            parts.append("needs a restart")
+        if self.propagation:
+            parts.append(f"takes effect within {self.propagation}")
+        return "; ".join(parts) or None
+
     def written(self, value: Any) -> str:
         """`value` as it is written where the flag lives (`1` for true, say)."""
         if isinstance(value, bool):
@@ -420,6 +434,22 @@ class Alert:
     def worst(self) -> Severity:
         """The gravest severity among its levels."""
         return min((level.severity for level in self.levels), key=lambda s: s.rank)
+
+    @property
+    def policy(self) -> Escalation | None:
+        """The escalation policy that applies: the alert's own, else its service's."""
+        if self.escalation is not None and self.escalation.policy is not None:
+            return self.escalation.policy
+        return self.service.escalation
+
+    @property
+    def first_mitigation(self) -> Step | None:
+        """The step to take first: the first mitigation that flips a kill switch, else the
+        first mitigation step."""
+        for step in self.mitigation:
+            if step.set_flag is not None and step.set_flag.flag.is_kill_switch:
+                return step
+        return self.mitigation[0] if self.mitigation else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -648,6 +678,15 @@ class Catalog:
     def alerts_at(self, severity: Severity) -> tuple[Alert, ...]:
         """Alerts with a level at `severity`, in definition order."""
         return self._by_severity.get(id(severity), ((), ()))[0]
+
+    def scale_of(self, severity: Severity) -> str:
+        """`alert` or `incident`: the severity's own `scale`, else `incident` when incidents
+        use it and no alert does, else `alert`."""
+        if severity.scale:
+            return severity.scale
+        if not self.alerts_at(severity) and any(i.severity is severity for i in self.incidents):
+            return "incident"
+        return "alert"
 
     def worst_at(self, severity: Severity) -> tuple[Alert, ...]:
         """Alerts whose gravest level is at `severity`, in definition order."""

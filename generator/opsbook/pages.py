@@ -66,6 +66,15 @@ class Layout:
     def release(self, checklist: str, version: str) -> str:
         return f"{self.releases}/{checklist.lower()}/{version}.md"
 
+    @property
+    def sources(self) -> str:
+        """The folder of the pages that show the definition files, line by line."""
+        return f"{self.runbooks}/{defaults.SOURCES_DIR}"
+
+    def source_file(self, path: str) -> str:
+        """The page showing the definition file at `path` (from the handbook root)."""
+        return f"{self.sources}/{path}.md"
+
 
 def url_of(page: str) -> str:
     """The directory URL mkdocs gives a Markdown page: `a/b.md` and `a/b/index.md` → `a/b/`."""
@@ -88,6 +97,7 @@ def check_page_paths(files: list[SourceFile]) -> list[Diagnostic]:
         url_of(getattr(layout, name)()): (f"the {name.replace('_', ' ')} page", "")
         for name in _FIXED
     }
+    taken[f"{layout.sources}/"] = ("the folder of the definition files' pages", "")
     found: list[Diagnostic] = []
     for source, kind, ident, mark, page in _pages(files, layout):
         url = url_of(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,53 @@ def _kill_switch_commands(source: SourceFile, context: Context) -> Iterator[Diag
             )  # fmt: skip
 
 
+def _kill_switch_effects(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    for node, _ in definitions(source, "flags"):
+        if node.get("purpose") == "kill-switch" and not node.get("when_off"):
+            yield from _diag(
+                source, node, node.mark, "kill-switch-effect",
+                f"kill switch `{node['id']}` does not say what turning it off does: add "
+                "`when_off`",
+            )  # fmt: skip
+
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def _seconds(duration: Any) -> float | None:
+    """A schema-valid duration (`1h30m`, `0`) in seconds; None for anything else."""
+    if not isinstance(duration, str) or not re.fullmatch(r"0|(\d+(ms|s|m|h|d|w|y))+", duration):
+        return None
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
+
+
+def _escalation_delays(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """An alert's `escalation.after` against the delay of its policy's second level."""
+    default = source.data.get("service")
+    for node, _ in definitions(source, "alerts"):
+        runbook = node.get("runbook")
+        escalation = runbook.get("escalation") if isinstance(runbook, YMap) else None
+        if not isinstance(escalation, YMap) or _seconds(escalation.get("after")) is None:
+            continue
+        policy_id = escalation.get("policy")
+        if policy_id is None:
+            service_id = node.get("service", default)
+            found = context.index["services"].get(str(service_id).lower())
+            policy_id = found.node.get("escalation") if found else None
+        policy = context.index["escalations"].get(str(policy_id).lower()) if policy_id else None
+        levels = policy.node.get("levels") if policy else None
+        if not isinstance(levels, YList) or len(levels) < 2 or not isinstance(levels[1], YMap):
+            continue
+        after, then = escalation["after"], levels[1].get("after")
+        if _seconds(then) is not None and _seconds(after) != _seconds(then):
+            yield from _diag(
+                source, node, escalation.value_marks.get("after", escalation.mark),
+                "escalation-delay",
+                f"alert `{node['id']}` says escalate after {after}, but policy `{policy_id}` "
+                f"reaches its next level after {then}: make them agree, or leave `after` out",
+            )  # fmt: skip
+
+
 def _rollback_plans(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
     for node, _ in definitions(source, "rollouts"):
         rollback = node.get("rollback")
@@ -263,6 +311,8 @@ _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _placeholders,
     _major_incidents,
     _kill_switch_commands,
+    _kill_switch_effects,
+    _escalation_delays,
     _rollback_plans,
     _paging_channels,
     _dates,

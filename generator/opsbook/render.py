@@ -107,7 +107,7 @@ def render_handbook(
     rollout or checklist lists them.
     """
     options = options or RenderOptions()
-    jobs = page_jobs(catalog, options.layout, releases)
+    jobs = page_jobs(catalog, options.layout, releases, options.root)
     env = environment(options)
     for name in dict.fromkeys(job.template for job in jobs):
         _template(env, name)  # compiled once, before the work is shared out
@@ -116,8 +116,14 @@ def render_handbook(
     return {job.page: pages[job.page] for job in jobs}
 
 
-def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()) -> list[Job]:
-    """Every page the catalog makes, not yet rendered."""
+def page_jobs(
+    catalog: Catalog,
+    layout: Layout,
+    releases: Sequence[Release] = (),
+    root: Path | None = None,
+) -> list[Job]:
+    """Every page the catalog makes, not yet rendered; with the handbook's `root`, also a
+    page per definition file inside it, which the pages' "Generated from" lines link to."""
     jobs = [
         Job(layout.home(), "home.md.j2", {}),
         Job(layout.runbooks_index(), "runbooks.md.j2", {}),
@@ -143,7 +149,71 @@ def page_jobs(catalog: Catalog, layout: Layout, releases: Sequence[Release] = ()
         Job(_page(layout, r), "release.md.j2", {"release": r}, subject(r.definition))
         for r in releases
     ]
+    if root is not None:
+        jobs += [
+            Job(
+                layout.source_file(path),
+                "source.md.j2",
+                {
+                    "file": path,
+                    "listing": listing,
+                    "raw": quote(relative(path, layout.source_file(path))),
+                },
+                (SOURCES, path),
+            )
+            for path, listing in source_files(catalog, releases, root)
+        ]
     return jobs
+
+
+SOURCES = "sources"
+"""The section of a definition file's page, as a job's subject: ("sources", its path)."""
+
+
+def source_files(
+    catalog: Catalog, releases: Sequence[Release], root: Path
+) -> list[tuple[str, Callable[[], str]]]:
+    """The files (path from `root`) that definitions and release records come from, inside
+    `root`, each with a function that gives its listing for the source page."""
+    base = root.resolve()
+    seen: dict[str, Callable[[], str]] = {}
+    kinds: Sequence[Sequence[Any]] = (
+        *(getattr(catalog, section) for section in _SECTIONS.values()),
+        releases,
+    )
+    for definitions in kinds:
+        for definition in definitions:
+            full = Path(os.path.abspath(definition.source.path))
+            if not full.is_relative_to(base):
+                continue
+            path = full.relative_to(base).as_posix()
+            if path not in seen:
+                seen[path] = functools.partial(_listing, full)
+    return sorted(seen.items())
+
+
+def _listing(path: Path) -> str:
+    """The file at `path` as an HTML block, one element per line with the id `L<n>`, so a
+    page can link to (and the site's style mark) the line that defines it."""
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        return f"The file could not be read: {escape.inline(exc.strerror or str(exc))}."
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    body = "".join(
+        f'<span class="opsbook-line" id="L{n}"><a class="opsbook-lineno" href="#L{n}">{n}</a>'
+        f"{_code_text(line)}</span>\n"
+        for n, line in enumerate(lines, 1)
+    )
+    return f'<pre class="opsbook-source"><code>{body}</code></pre>'
+
+
+def _code_text(line: str) -> str:
+    """A line of a file as HTML text inside <pre>: every character Markdown or HTML could
+    read as markup is a character reference, so nothing in it is markup or script."""
+    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in line.rstrip("\r"))
 
 
 def render_jobs(
@@ -458,5 +528,6 @@ class _Links:
         if self.options.source_url:
             url = f"{self.options.source_url}{quote(path)}#L{source.line}"
         else:
-            url = f"{quote(relative(path, context['page']))}#L{source.line}"
+            view = self.options.layout.source_file(path)
+            url = f"{quote(relative(view, context['page']))}#L{source.line}"
         return f"[{escape.inline(path)}, line {source.line}]({url})"

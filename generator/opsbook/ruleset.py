@@ -74,6 +74,8 @@ _QUALITY = (
     Rule("imported-placeholder", "quality", W, "An import cannot write what the rules never said; its placeholders wait for a person's review.", True),
     Rule("major-incident-readiness", "quality", E, "SEV-1/SEV-2 scenarios need an escalation path and ready messages.", True),
     Rule("kill-switch-command", "quality", E, "A kill switch is only fast if the exact command is written down.", True),
+    Rule("kill-switch-effect", "quality", W, "Before flipping a kill switch at 3 a.m., the reader must know what turning it off does.", True),
+    Rule("escalation-delay", "quality", W, "An alert that says escalate after 15m under a policy that escalates after 30m leaves the reader unsure whom to trust.", True),
     Rule("rollback-plan", "quality", E, "A rollout without triggers and a procedure cannot be rolled back calmly.", True),
     Rule("paging-channel", "quality", E, "Paging alerts must reach a pager; non-paging ones must not wake anyone.", True),
     Rule("flag-expired", "quality", W, "Flags past their expiry are debt and a risk of stale behaviour.", True),
