@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from opsbook.checks import check_sections, task_list
+from opsbook.checks import check_sections, task_list, tick_note
 from opsbook.validate import validate_paths
 from test_handbook import copy_example
 from test_site import opsbook
@@ -158,6 +158,13 @@ def canary() -> Any:
     return next(r for r in catalog.rollouts if r.id == "concierge-canary")
 
 
+def choose(page: Any, release: str) -> None:
+    """Type `release` into the release box, as a reader does."""
+    box = page.locator("input.opsbook-release")
+    box.fill(release)
+    box.dispatch_event("change")
+
+
 PICK = [
     "prerequisites/staging-environment-provisioned",
     "prerequisites/stakeholder-approval",
@@ -167,6 +174,7 @@ PICK = [
 
 def test_items_are_clickable_and_ticks_survive_a_reload(page: Any, server: str) -> None:
     page.goto(server + CANARY)
+    choose(page, "2.5.0")  # a release with no record: every item is open
     assert page.locator("span.opsbook-check").count() == len(
         [c for s in check_sections(canary()) for c in s.checks]
     )
@@ -180,6 +188,7 @@ def test_items_are_clickable_and_ticks_survive_a_reload(page: Any, server: str) 
 
 def test_ticks_survive_instant_navigation(page: Any, server: str) -> None:
     page.goto(server + CANARY)
+    choose(page, "2.5.0")
     item(page, PICK[0]).click()
     page.evaluate("window.stillTheSameDocument = true")
     page.locator("nav.md-nav a", has_text="Flags").first.click()
@@ -194,6 +203,7 @@ def test_ticks_survive_instant_navigation(page: Any, server: str) -> None:
 
 def test_progress_counts_each_section_and_the_whole_checklist(page: Any, server: str) -> None:
     page.goto(server + CANARY)
+    choose(page, "2.5.0")
     sections = check_sections(canary())
     total = sum(len(s.checks) for s in sections)
     required = sum(c.required for s in sections for c in s.checks)
@@ -216,44 +226,129 @@ def test_progress_counts_each_section_and_the_whole_checklist(page: Any, server:
 
 def test_ticks_are_kept_per_release(page: Any, server: str) -> None:
     page.goto(server + CANARY)
-    release = page.locator("input.opsbook-release")
-    release.fill("2.4.0")
-    release.press("Enter")
-    release.dispatch_event("change")
+    choose(page, "2.5.0")
     item(page, PICK[0]).click()
-    release.fill("2.5.0")
-    release.dispatch_event("change")
+    choose(page, "2.6.0")
     assert ticked(page) == []
     item(page, PICK[1]).click()
     page.reload()
-    assert page.locator("input.opsbook-release").input_value() == "2.5.0"
+    assert page.locator("input.opsbook-release").input_value() == "2.6.0"
     assert ticked(page) == [PICK[1]]
-    page.locator("input.opsbook-release").fill("2.4.0")
-    page.locator("input.opsbook-release").dispatch_event("change")
+    choose(page, "2.5.0")
     assert ticked(page) == [PICK[0]]
     known = page.eval_on_selector_all("datalist option", "os => os.map(o => o.value)")
     assert known == ["2.4.0"]  # the release recorded in checklists/releases/
 
 
-def test_copy_as_markdown_puts_the_exact_task_list_on_the_clipboard(page: Any, server: str) -> None:
+def recorded() -> Any:
+    """The example's record of release 2.4.0 of the canary."""
+    from conftest import ROOT
+    from opsbook.releases import read_release
+
+    return read_release(ROOT / "checklists" / "releases", canary(), "2.4.0")
+
+
+def test_the_recorded_release_opens_with_its_ticks_and_who_made_them(
+    page: Any, server: str
+) -> None:
+    """The build embeds the records: the page opens the newest open release, its ticks as
+    recorded (fixed here: `opsbook checklist untick` removes them), each with who and when."""
     page.goto(server + CANARY)
-    page.locator("input.opsbook-release").fill("2.4.0")
-    page.locator("input.opsbook-release").dispatch_event("change")
-    for key in PICK:
+    record = recorded()
+    sections = check_sections(canary())
+    total = sum(len(s.checks) for s in sections)
+    assert page.locator("input.opsbook-release").input_value() == "2.4.0"
+    assert ticked(page) == [c.key for s in sections for c in s.checks if c.key in record.ticks]
+    assert page.locator(".opsbook-total").inner_text().startswith(f"9 of {total} done")
+    assert page.locator("li.opsbook-recorded").count() == 9
+    first = page.locator("li.opsbook-recorded").first
+    assert first.locator(".opsbook-tick-note").inner_text() == (
+        " — dana, 2026-11-16 09:40 UTC, evidence <https://github.com/aurora/concierge/pull/412>"
+    )
+    waived = page.locator("li.opsbook-recorded", has_text="Communication plan ready")
+    assert "waived by dana, 2026-11-17 08:30 UTC: Internal-only phase first" in waived.inner_text()
+    assert "Release 2.4.0 is recorded" in page.locator(".opsbook-kept").inner_text()
+    assert page.locator(".opsbook-record").is_hidden()
+
+
+def test_a_local_tick_on_a_record_gives_the_command_that_records_it(
+    page: Any, server: str, browser: Any
+) -> None:
+    page.goto(server + CANARY)
+    keys = ["launch-day/stakeholder-sign-off", "phase-0/gate-error-rate-below-2"]
+    assert all(k not in recorded().ticks for k in keys)
+    for key in keys:
         item(page, key).click()
+    local = page.locator("li.opsbook-local .opsbook-tick-note")
+    assert local.all_inner_texts() == [" — ticked in this browser only"] * len(keys)
+    ordered = [k for k in ticked(page) if k in keys]
+    command = page.locator(".opsbook-record code").inner_text()
+    assert command == (
+        f'opsbook checklist tick concierge-canary 2.4.0 {" ".join(ordered)} --by "$USER"'
+    )
+    page.locator("button.opsbook-copy-command").click()
+    page.wait_for_function("document.querySelector('.opsbook-note').textContent !== ''")
+    assert page.evaluate("navigator.clipboard.readText()") == command
+    # Another browser sees what is recorded, not what was ticked here.
+    other = browser.new_context()
+    tab = other.new_page()
+    tab.goto(server + CANARY)
+    assert tab.locator(".opsbook-total").inner_text().startswith("9 of ")
+    assert [k for k in ticked(tab) if k in keys] == []
+    other.close()
+
+
+def test_an_unrecorded_release_is_started_by_the_same_command(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    choose(page, "2.5.0 rc")
+    item(page, PICK[0]).click()
+    assert page.locator(".opsbook-record code").inner_text() == (
+        "opsbook checklist start concierge-canary '2.5.0 rc' --by \"$USER\" && "
+        f"opsbook checklist tick concierge-canary '2.5.0 rc' {PICK[0]} --by \"$USER\""
+    )
+    choose(page, "")
+    item(page, PICK[1]).click()
+    assert "Name the release" in page.locator(".opsbook-record").inner_text()
+    assert page.locator(".opsbook-record pre").is_hidden()
+
+
+def test_clicking_an_items_text_ticks_it(page: Any, server: str) -> None:
+    page.goto(server + CANARY)
+    choose(page, "2.5.0")
+    li = page.locator("li.opsbook-item", has_text="Staging environment provisioned")
+    li.locator(".opsbook-tick-note").evaluate("n => n.scrollIntoView({block: 'center'})")
+    box = li.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 40, box["y"] + box["height"] / 2)
+    assert ticked(page) == [PICK[0]]
+    assert li.locator("input").get_attribute("aria-label") == "Staging environment provisioned"
+
+
+def test_copy_as_markdown_puts_the_exact_task_list_on_the_clipboard(page: Any, server: str) -> None:
+    """Who ticked what and when, evidence, waivers, what is local, and a link back: what
+    `opsbook checklist status --format markdown` prints, plus the page's address."""
+    page.goto(server + CANARY)
+    local = "phase-0/gate-error-rate-below-2"
+    item(page, local).click()
     page.locator("button.opsbook-copy").click()
     page.wait_for_function("document.querySelector('.opsbook-note').textContent !== ''")
     assert page.locator(".opsbook-note").inner_text() == "Copied."
     copied = page.evaluate("navigator.clipboard.readText()")
     rollout = canary()
-    expected = task_list(rollout.name, check_sections(rollout), set(PICK), "2.4.0")
+    notes = {k: tick_note(t.by, t.when, t.evidence, t.waived) for k, t in recorded().ticks.items()}
+    notes[local] = "ticked in a browser, not recorded"
+    expected = task_list(rollout.name, check_sections(rollout), notes, "2.4.0", server + CANARY)
     assert copied == expected
-    assert "- [x] Staging environment provisioned\n" in copied
+    assert f"From <{server}{CANARY}>\n" in copied
+    assert (
+        "- [x] Staging environment provisioned — dana, 2026-11-16 09:40 UTC, evidence "
+        "<https://github.com/aurora/concierge/pull/412>\n" in copied
+    )
     assert "### Phase 1: Internal team only\n\n- [ ] Set NEXT_PUBLIC_CONCIERGE" in copied
 
 
 def test_reset_clears_the_ticks_of_the_release(page: Any, server: str) -> None:
     page.goto(server + CANARY)
+    choose(page, "2.5.0")
     for key in PICK:
         item(page, key).click()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -277,6 +372,7 @@ def test_ticks_work_from_a_file_url(browser: Any, root: Path) -> None:
     tab = context.new_page()
     url = (root / "site" / CANARY / "index.html").as_uri()
     tab.goto(url)
+    choose(tab, "2.5.0")
     for key in PICK:
         item(tab, key).click()
     tab.reload()
@@ -288,6 +384,8 @@ def test_ticks_work_from_a_file_url(browser: Any, root: Path) -> None:
 
 def test_readiness_checklists_tick_too(page: Any, server: str) -> None:
     page.goto(server + "checklists/concierge-readiness/")
+    assert page.locator("input.opsbook-release").count() == 0  # no releases: no release box
+    assert page.locator(".opsbook-kept").inner_text() == "Ticks are kept in this browser only."
     done = ticked(page)  # items the definitions mark as done start ticked
     assert done
     first = next(

@@ -3,6 +3,7 @@ command line, concurrent ticks, bad input, and the records' validation and pages
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,7 +123,11 @@ def test_status_markdown_and_json(root: Path) -> None:
         ["checklist", "status", "concierge-canary", "3.0.0", "--format", "markdown"], root
     )
     canary = rollout(root)
-    assert markdown.stdout == task_list(canary.name, check_sections(canary), {ITEM}, "3.0.0")
+    line = next(x for x in markdown.stdout.splitlines() if x.startswith("- [x]"))
+    assert re.fullmatch(r"- \[x\] .+ — dana, \d{4}-\d\d-\d\d \d\d:\d\d UTC", line), line
+    when = line.rsplit(", ", 1)[1]
+    notes = {ITEM: f"dana, {when}"}
+    assert markdown.stdout == task_list(canary.name, check_sections(canary), notes, "3.0.0")
     import json
 
     data = json.loads(

@@ -88,7 +88,7 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
     assert "**How bad:**" in first_screen and "pages the on-call engineer" in first_screen
     do_now = first_screen.split("## Do now\n", 1)[1]
     kill = "```bash\n    kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0\n"
-    assert do_now.startswith("\n1.  **Mitigate first**: If a rollout is under way")
+    assert do_now.startswith("\n1.  **Mitigate first** ([all steps](#mitigation)): If a rollout")
     assert kill in do_now
     assert "Where: Kubernetes deployment `onesource`; takes effect within 2m." in do_now
     assert "**Next:** ONESource engineering lead, after 30m" in do_now
@@ -114,7 +114,7 @@ def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() 
     assert len(phases) == 5
     gate = re.compile(r"-   \[ \] <span [^>]*></span>Error rate below 2%: `error rate < 2%`")
     assert len(gate.findall(page)) == 4
-    assert "```mermaid\nflowchart LR\n" in page
+    assert "```mermaid\nflowchart TD\n" in page
     assert page.count("  P") >= 5 + 4  # five phase nodes, four transitions
     assert "## Rollback" in page and "Roll back when any of these happens" in page
 

@@ -128,7 +128,7 @@ def test_a_new_user_finds_the_five_systems_the_canary_and_the_kill_command(built
         assert f"Phase {n}:" in canary
     assert canary.count("Error rate below 2%: error rate < 2%") == 4
     assert canary_html.count('type="checkbox"') > 40
-    assert '<pre class="mermaid"><code>flowchart LR' in canary_html
+    assert '<pre class="mermaid"><code>flowchart TD' in canary_html
     runbook = text_of(site / "runbooks/onesource/higherrorrate/index.html")
     assert "kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0" in runbook
     content = runbook[runbook.index("What fires") :]

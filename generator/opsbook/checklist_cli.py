@@ -152,7 +152,7 @@ def status(
     Exits 0 when no required item is open (waived items count as closed), 1 while some
     are: a CI step can gate a promotion on it.
     """
-    from opsbook.checks import check_sections, task_list
+    from opsbook.checks import check_sections, task_list, tick_note
     from opsbook.releases import progress, read_release
 
     folder, definition = _open(config, definition_id)
@@ -162,7 +162,10 @@ def status(
     if output_format == "json":
         click.echo(json.dumps(_as_json(release, sections), indent=2))
     elif output_format == "markdown":
-        click.echo(task_list(release.title, sections, set(release.ticks), version), nl=False)
+        notes = {
+            key: tick_note(t.by, t.when, t.evidence, t.waived) for key, t in release.ticks.items()
+        }
+        click.echo(task_list(release.title, sections, notes, version), nl=False)
     else:
         _print_status(release, sections, phase)
     if not counts.complete:

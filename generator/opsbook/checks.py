@@ -10,6 +10,7 @@ else changes around it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -89,19 +90,37 @@ def section_of(key: str) -> str:
 
 
 def task_list(
-    title: str, sections: tuple[CheckSection, ...], ticked: set[str], release: str = ""
+    title: str,
+    sections: tuple[CheckSection, ...],
+    ticked: Mapping[str, str],
+    release: str = "",
+    link: str = "",
 ) -> str:
-    """A GitHub-flavoured task list of the checklist with `ticked` items ticked, for a
-    release ticket. The browser's "copy as Markdown" writes exactly this text."""
+    """A GitHub-flavoured task list of the checklist for a release ticket: `ticked` maps
+    each ticked item to what follows its label (who, when, evidence or waiver; see
+    `tick_note`), `link` is the page it was copied from. The browser's "Copy as Markdown"
+    writes exactly this text."""
     lines = [f"## {title}" + (f" — release {release}" if release else ""), ""]
+    if link:
+        lines += [f"From <{link}>", ""]
     for section in sections:
         lines += [f"### {section.title}", ""]
         for check in section.checks:
             box = "x" if check.key in ticked else " "
             optional = "" if check.required else " (optional)"
-            lines.append(f"- [{box}] {check.label}{optional}")
+            note = ticked.get(check.key, "")
+            lines.append(f"- [{box}] {check.label}{optional}" + (f" — {note}" if note else ""))
         lines.append("")
     return "\n".join(lines)
+
+
+def tick_note(by: str, when: str, evidence: str | None = None, waived: str | None = None) -> str:
+    """What a recorded tick adds to its line: `dana, 2026-11-16 09:40 UTC, evidence <url>`,
+    or `waived by dana, 2026-11-16 09:40 UTC: reason`."""
+    who = f"{one_line(by)}, {when}"
+    if waived is not None:
+        return f"waived by {who}: {one_line(waived)}"
+    return who + (f", evidence <{evidence}>" if evidence else "")
 
 
 def one_line(text: str) -> str:

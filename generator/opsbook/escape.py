@@ -161,7 +161,7 @@ _TAGS = set(
 _ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href", "name"},
-    "div": {"data-checklist", "data-title", "data-sections", "data-releases"},
+    "div": {"data-checklist", "data-kind", "data-title", "data-sections", "data-records"},
     "span": {"data-check", "data-label", "data-optional"},
     "input": {"type", "checked", "disabled"},
     "ol": {"start"},

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import jinja2
 
 from opsbook import defaults, escape, parallel
-from opsbook.checks import Check, check_sections
+from opsbook.checks import Check, check_sections, tick_note
 from opsbook.diagnostics import OpsbookError
 from opsbook.model import (
     Alert,
@@ -374,13 +374,27 @@ def _tick(check: Check) -> str:
 
 def _checklist_bar(definition: Rollout | Checklist, title: str, releases: list[Release]) -> str:
     """The place where the site's checklist script puts its tool bar (release, progress,
-    reset, copy as Markdown); empty, and so invisible, on the forge."""
-    names = " ".join(r.version for r in releases)
+    reset, copy as Markdown); empty, and so invisible, on the forge. It carries the
+    recorded releases, oldest first, so the page shows their ticks as recorded."""
     sections = json.dumps([[s.id, s.title] for s in check_sections(definition)])
+    records = [
+        {
+            "release": r.version,
+            "started": r.started_when,
+            "open": r.progress.open_required,
+            "ticks": {
+                key: tick_note(t.by, t.when, t.evidence, t.waived)
+                for key, t in sorted(r.ticks.items())
+            },
+        }
+        for r in sorted(releases, key=lambda r: (r.started, r.version))
+    ]
+    kind = "deployment" if isinstance(definition, Rollout) or releases else "readiness"
     return (
         f'<div class="opsbook-checklist" data-checklist="{_attribute(definition.id)}" '
-        f'data-title="{_attribute(title)}" data-sections="{_attribute(sections)}" '
-        f'data-releases="{_attribute(names)}"></div>'
+        f'data-kind="{kind}" data-title="{_attribute(title)}" '
+        f'data-sections="{_attribute(sections)}" '
+        f'data-records="{_attribute(json.dumps(records, ensure_ascii=False))}"></div>'
     )
 
 

@@ -1,6 +1,7 @@
-/* opsbook checklists: tick items in the browser; the ticks are kept in this browser's
- * storage per checklist and per release, and survive reloads and instant navigation.
- * No network, no dependencies: works from file:// and over HTTP. */
+/* opsbook checklists: tick items in the browser. The ticks of a release's record (built
+ * into the page) are shown as recorded; ticks made here are kept in this browser's storage
+ * per checklist and per release, marked as local, with the `opsbook checklist tick`
+ * command that records them. No network, no dependencies: works from file:// and HTTP. */
 (function () {
   "use strict";
 
@@ -64,14 +65,56 @@
     return null;
   }
 
+  // A word for a POSIX shell, quoted only when it needs to be.
+  function shell(word) {
+    return /^[A-Za-z0-9_.\/:@%+=-]+$/.test(word) ? word : "'" + word.replace(/'/g, "'\\''") + "'";
+  }
+
+  // Every task-list box is named by its item's text, also the read-only lists of other
+  // pages (a screen reader would otherwise say only "checkbox").
+  function nameBoxes() {
+    document.querySelectorAll("li.task-list-item input[type=checkbox]").forEach(function (box) {
+      if (box.getAttribute("aria-label")) return;
+      var text = (box.closest("li").textContent || "").replace(/\s+/g, " ").trim();
+      box.setAttribute("aria-label", text.slice(0, 200));
+    });
+  }
+
+  // A page title wraps between words; one word too long for the column (an alert name on
+  // a phone) makes the title smaller rather than broken in two.
+  function fitTitle() {
+    var title = document.querySelector("article.md-content__inner h1");
+    if (!title) return;
+    title.style.fontSize = "";
+    title.style.overflowWrap = "normal";
+    var size = parseFloat(window.getComputedStyle(title).fontSize);
+    var smallest = size * 0.4;
+    while (title.scrollWidth > title.clientWidth + 1 && size > smallest) {
+      size -= 1;
+      title.style.fontSize = size + "px";
+    }
+    if (title.scrollWidth > title.clientWidth + 1) title.style.overflowWrap = "anywhere";
+  }
+
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(fitTitle, 100);
+  });
+
   function setup() {
     var bar = document.querySelector("div.opsbook-checklist[data-checklist]");
+    nameBoxes();
+    fitTitle();
     if (!bar || bar.getAttribute("data-ready")) return;
     bar.setAttribute("data-ready", "true");
     var id = bar.getAttribute("data-checklist");
     var title = bar.getAttribute("data-title") || id;
+    var deployment = bar.getAttribute("data-kind") === "deployment";
     var sections = JSON.parse(bar.getAttribute("data-sections") || "[]");
-    var known = (bar.getAttribute("data-releases") || "").split(" ").filter(Boolean);
+    var records = JSON.parse(bar.getAttribute("data-records") || "[]");
+    var recorded = {};
+    records.forEach(function (r) { recorded[r.release] = r; });
     var items = [];
     document.querySelectorAll("span.opsbook-check[data-check]").forEach(function (mark) {
       var li = mark.closest("li");
@@ -79,41 +122,87 @@
       if (!box) return;
       box.disabled = false;
       box.removeAttribute("disabled");
+      var label = mark.getAttribute("data-label");
+      var optional = mark.hasAttribute("data-optional");
+      box.setAttribute("aria-label", label + (optional ? " (optional)" : ""));
+      var note = element("span", { class: "opsbook-tick-note" });
+      mark.parentNode.appendChild(note);
+      li.classList.add("opsbook-item");
       items.push({
         key: mark.getAttribute("data-check"),
-        label: mark.getAttribute("data-label"),
-        optional: mark.hasAttribute("data-optional"),
+        label: label,
+        optional: optional,
         box: box,
+        li: li,
+        note: note,
         initial: box.defaultChecked,
         heading: headingBefore(li),
       });
     });
 
     var releaseKey = PREFIX + id + "#release";
-    var last = storage() ? storage().getItem(releaseKey) : memory[releaseKey];
-    var release = element("input", {
-      type: "text", class: "opsbook-release", list: "opsbook-releases-" + id,
-      placeholder: "e.g. 2.4.0", "aria-label": "Release", spellcheck: "false",
-    });
-    release.value = last || "";
-    var list = element("datalist", { id: "opsbook-releases-" + id });
-    known.forEach(function (name) { list.appendChild(element("option", { value: name })); });
-    var label = element("label", { class: "opsbook-release-label" }, "Release ");
-    label.appendChild(release);
+    var release = null;
+    if (deployment) {
+      var s = storage();
+      var last = s ? s.getItem(releaseKey) : memory[releaseKey];
+      var open = records.filter(function (r) { return r.open > 0; });
+      var newest = open.length ? open[open.length - 1] : records[records.length - 1];
+      release = element("input", {
+        type: "text", class: "opsbook-release", list: "opsbook-releases-" + id,
+        placeholder: "e.g. 2.5.0", spellcheck: "false", id: "opsbook-release-" + id,
+      });
+      release.value = last !== null && last !== undefined ? last : (newest ? newest.release : "");
+      var list = element("datalist", { id: "opsbook-releases-" + id });
+      records.slice().reverse().forEach(function (r) {
+        list.appendChild(element("option", { value: r.release }));
+      });
+      var label = element("label", { class: "opsbook-release-label", for: release.id }, "Release");
+      bar.appendChild(label);
+      bar.appendChild(release);
+      bar.appendChild(list);
+    }
     var total = element("span", { class: "opsbook-total", role: "status" });
     var copy = element("button", { type: "button", class: "md-button opsbook-copy" }, "Copy as Markdown");
     var reset = element("button", { type: "button", class: "md-button opsbook-reset" }, "Reset");
     var note = element("span", { class: "opsbook-note", "aria-live": "polite" });
-    [label, list, total, copy, reset, note].forEach(function (node) { bar.appendChild(node); });
+    var kept = element("p", { class: "opsbook-kept" });
+    [total, copy, reset, note, kept].forEach(function (node) { bar.appendChild(node); });
+    // Below the bar: what records the ticks made here for everyone.
+    var record = element("div", { class: "opsbook-record", hidden: "" });
+    var recordText = element("p", { class: "opsbook-record-text" });
+    var command = element("code", { class: "opsbook-command" });
+    var pre = element("pre", { class: "opsbook-command-block" });
+    pre.appendChild(command);
+    var copyCommand = element("button", { type: "button", class: "md-button opsbook-copy-command" }, "Copy command");
+    [recordText, pre, copyCommand].forEach(function (node) { record.appendChild(node); });
+    bar.parentNode.insertBefore(record, bar.nextSibling);
+
+    function name() {
+      return release ? release.value.trim() : "";
+    }
 
     function key() {
-      return PREFIX + id + "@" + release.value.trim();
+      return PREFIX + id + "@" + name();
+    }
+
+    function current() {
+      return recorded[name()] || null;
+    }
+
+    // A tick in the record is fixed here: `opsbook checklist untick` removes it.
+    function base(item) {
+      var r = current();
+      if (r) return item.key in r.ticks;
+      return item.initial;
     }
 
     function load() {
       var ticks = read(key());
+      var r = current();
       items.forEach(function (item) {
-        item.box.checked = item.key in ticks ? !!ticks[item.key] : item.initial;
+        var fixed = !!(r && item.key in r.ticks);
+        item.box.disabled = fixed;
+        item.box.checked = fixed || (item.key in ticks ? !!ticks[item.key] : base(item));
       });
       update();
     }
@@ -121,20 +210,59 @@
     function save() {
       var ticks = {};
       items.forEach(function (item) {
-        if (item.box.checked !== item.initial) ticks[item.key] = item.box.checked;
+        if (!item.box.disabled && item.box.checked !== base(item)) ticks[item.key] = item.box.checked;
       });
       write(key(), ticks);
     }
 
+    function local() {
+      var r = current();
+      return items.filter(function (item) {
+        return !item.box.disabled && item.box.checked && !(r ? false : item.initial);
+      });
+    }
+
     function update() {
       var done = 0, open = 0;
+      var r = current();
       items.forEach(function (item) {
         if (item.box.checked) done += 1;
         else if (!item.optional) open += 1;
+        var mine = !item.box.disabled && item.box.checked && (r || !item.initial);
+        item.li.classList.toggle("opsbook-recorded", item.box.disabled);
+        item.li.classList.toggle("opsbook-local", !!(deployment && mine));
+        item.note.textContent = item.box.disabled ? " — " + r.ticks[item.key]
+          : (deployment && mine ? " — ticked in this browser only" : "");
       });
       total.textContent = done + " of " + items.length + " done" +
         (open ? ", " + open + " required open" : ", nothing required open");
       bar.classList.toggle("opsbook-complete", open === 0);
+      if (!deployment) {
+        kept.textContent = "Ticks are kept in this browser only.";
+      } else if (r) {
+        kept.textContent = "Release " + name() + " is recorded (started " + r.started +
+          "): its ticks are shown as recorded. Ticks you add here stay in this browser until recorded.";
+      } else {
+        kept.textContent = "Ticks are kept in this browser only" +
+          (name() ? ", for release " + name() + ", which has no record yet." : "; name the release to keep them per release.");
+      }
+      var added = local();
+      record.hidden = !(deployment && added.length);
+      if (!record.hidden) {
+        var keys = added.map(function (item) { return item.key; });
+        if (!name()) {
+          recordText.textContent = keys.length + " tick(s) in this browser only. Name the release to get the command that records them for everyone.";
+          pre.hidden = true;
+          copyCommand.hidden = true;
+        } else {
+          var who = '--by "$USER"';
+          var tick = "opsbook checklist tick " + shell(id) + " " + shell(name()) + " " + keys.join(" ") + " " + who;
+          command.textContent = (r ? "" : "opsbook checklist start " + shell(id) + " " + shell(name()) + " " + who + " && ") + tick;
+          recordText.textContent = keys.length + " tick(s) in this browser only. To record them for everyone, run this in the handbook's repository and commit the release file:";
+          pre.hidden = false;
+          copyCommand.hidden = false;
+        }
+      }
       sections.forEach(function (section) {
         var mine = items.filter(function (item) { return item.key.split("/")[0] === section[0]; });
         if (!mine.length || !mine[0].heading) return;
@@ -151,26 +279,31 @@
       });
     }
 
+    // The text `opsbook checklist status --format markdown` prints, with the link back.
     function markdown() {
-      var name = release.value.trim();
-      var lines = ["## " + title + (name ? " — release " + name : ""), ""];
+      var r = current();
+      var here = window.location.href.split("#")[0];
+      var lines = ["## " + title + (name() ? " — release " + name() : ""), "", "From <" + here + ">", ""];
       sections.forEach(function (section) {
         lines.push("### " + section[1], "");
         items.forEach(function (item) {
           if (item.key.split("/")[0] !== section[0]) return;
+          var extra = "";
+          if (item.box.disabled) extra = " — " + r.ticks[item.key];
+          else if (item.box.checked && (r || !item.initial) && deployment) extra = " — ticked in a browser, not recorded";
           lines.push("- [" + (item.box.checked ? "x" : " ") + "] " + item.label +
-                     (item.optional ? " (optional)" : ""));
+                     (item.optional ? " (optional)" : "") + extra);
         });
         lines.push("");
       });
       return lines.join("\n");
     }
 
-    function copied(ok) {
-      note.textContent = ok ? "Copied." : "Copy failed: select the list and copy it by hand.";
+    function copied(ok, what) {
+      note.textContent = ok ? "Copied." : "Copy failed: select the " + what + " and copy it by hand.";
     }
 
-    function copyByHand(text) {
+    function copyByHand(text, what) {
       var area = element("textarea", { class: "opsbook-copy-area", readonly: "" });
       area.value = text;
       document.body.appendChild(area);
@@ -178,30 +311,42 @@
       var ok = false;
       try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
       document.body.removeChild(area);
-      copied(ok);
+      copied(ok, what);
+    }
+
+    function put(text, what) {
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { copied(true, what); },
+                                                 function () { copyByHand(text, what); });
+      } else {
+        copyByHand(text, what);
+      }
     }
 
     items.forEach(function (item) {
       item.box.addEventListener("change", function () { save(); update(); });
+      // The item's text toggles it too, not only the drawn box.
+      item.li.addEventListener("click", function (event) {
+        if (event.target.closest("a, button, input, label, pre, textarea, select")) return;
+        if (event.target.closest("li") !== item.li || item.box.disabled) return;
+        if (window.getSelection && String(window.getSelection())) return; // selecting text
+        item.box.click();
+      });
     });
-    release.addEventListener("change", function () {
-      var s = storage();
-      if (s) s.setItem(releaseKey, release.value.trim());
-      else memory[releaseKey] = release.value.trim();
-      load();
-    });
-    copy.addEventListener("click", function () {
-      var text = markdown();
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(text).then(function () { copied(true); },
-                                                 function () { copyByHand(text); });
-      } else {
-        copyByHand(text);
-      }
-    });
+    if (release) {
+      release.addEventListener("change", function () {
+        var s = storage();
+        if (s) s.setItem(releaseKey, name());
+        else memory[releaseKey] = name();
+        note.textContent = "";
+        load();
+      });
+    }
+    copy.addEventListener("click", function () { put(markdown(), "list"); });
+    copyCommand.addEventListener("click", function () { put(command.textContent, "command"); });
     reset.addEventListener("click", function () {
-      var name = release.value.trim() || "(no release named)";
-      if (!window.confirm("Clear the ticks of " + title + ", release " + name + ", in this browser?")) return;
+      var which = name() ? ", release " + name() : "";
+      if (!window.confirm("Clear the ticks of " + title + which + " made in this browser?")) return;
       forget(key());
       load();
     });

@@ -1,0 +1,62 @@
+// What a page of the site shows that readers would call broken, found by script in the
+// page itself (tests/test_pages_browser.py runs it on every page at two widths).
+(() => {
+  const found = [];
+  const article = document.querySelector('article.md-content__inner');
+  const column = article.getBoundingClientRect();
+  for (const code of article.querySelectorAll('code')) {
+    if (code.closest('pre')) continue;
+    if (/^(bash|sh|console)\s/.test(code.textContent)) found.push('inline command: ' + code.textContent.slice(0, 60));
+  }
+  for (const pre of article.querySelectorAll('pre')) {
+    if (pre.classList.contains('mermaid') || pre.closest('.mermaid')) continue;
+    if (pre.closest('.opsbook-record')) continue;  // it has its own "Copy command" button
+    const box = pre.closest('.highlight') || pre;
+    if (!box.querySelector('button.md-clipboard, button[data-md-type="copy"]') && !pre.classList.contains('opsbook-source'))
+      found.push('no copy button: ' + pre.textContent.slice(0, 60));
+  }
+  // Material lets code blocks and table boxes bleed a little past the column (to the
+  // screen's edge on a phone); anything else wider, or past the screen, is cut off.
+  const scrolls = el => {
+    for (let at = el; at && at !== article; at = at.parentElement) {
+      const o = getComputedStyle(at).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
+  const bleed = 20, screen = document.documentElement.clientWidth;
+  for (const el of article.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || getComputedStyle(el).position === 'fixed') continue;
+    const out = r.right > column.right + bleed || r.left < column.left - bleed ||
+      r.right > screen + 0.5 || r.left < -0.5;
+    const inBox = el.parentElement && el.parentElement !== article && scrolls(el.parentElement);
+    if (out && !inBox)
+      found.push('sticks out: <' + el.tagName.toLowerCase() + ' class="' + el.className + '"> ' +
+                 Math.round(r.left) + '..' + Math.round(r.right) + ' in ' +
+                 Math.round(column.left) + '..' + Math.round(column.right));
+  }
+  if (document.scrollingElement.scrollWidth > screen + 1)
+    found.push('the page scrolls sideways: ' + document.scrollingElement.scrollWidth + ' px');
+  for (const box of document.querySelectorAll('input[type=checkbox]')) {
+    if (box.closest('.md-nav, .md-header, .md-search, .md-sidebar')) continue;
+    if (box.hidden || box.classList.contains('md-toggle') || box.id === '__drawer' || box.id === '__search') continue;
+    const named = (box.getAttribute('aria-label') || '').trim() ||
+      [...(box.labels || [])].map(l => l.textContent.trim()).join('');
+    if (!named) found.push('checkbox without a name in: ' + box.closest('li')?.textContent.slice(0, 60));
+  }
+  // A title wraps between its words, never inside one.
+  const title = article.querySelector('h1');
+  const text = title && [...title.childNodes].find(n => n.nodeType === Node.TEXT_NODE);
+  if (text) {
+    const words = /[^\s/-]+/g;  // a path or a hyphenated name may wrap at / and -
+    for (let m; (m = words.exec(text.data)); ) {
+      const range = document.createRange();
+      range.setStart(text, m.index);
+      range.setEnd(text, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size > 1) found.push('title word broken across lines: ' + m[0]);
+    }
+  }
+  return found;
+})

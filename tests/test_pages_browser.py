@@ -1,0 +1,224 @@
+"""Every page of the example site as readers see it, in Chromium: at 1280 and 390 px,
+commands are copyable blocks, nothing sticks out of the content column outside a box
+that scrolls, every checkbox has a name, no script fails; each alert page acts on its
+first screen; a printed alert and checklist hold no controls and no empty pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsbook.validate import validate_paths
+from test_browser import browser, root, served, server  # noqa: F401  (fixtures)
+
+pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]'")
+
+# What a page shows that readers would call broken, found by script in the page itself.
+AUDIT = (Path(__file__).parent / "page_audit.js").read_text("utf-8")
+
+
+def pages(site: Path) -> list[str]:
+    """The URL path of every page of the built site, home first."""
+    found = []
+    for html in sorted(site.rglob("index.html")):
+        path = html.parent.relative_to(site).as_posix()
+        if path.startswith(("assets", "search")):
+            continue
+        found.append("" if path == "." else path + "/")
+    return sorted(found, key=lambda p: (p != "", p))
+
+
+@pytest.fixture(scope="module", params=[1280, 390], ids=["1280px", "390px"])
+def tab(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[Any]:  # noqa: F811
+    """A page at the width of a laptop or of a phone, which records script errors."""
+    width = request.param
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith((server, "data:")) else route.abort()
+        ),
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+
+
+def test_every_page_reads_well_at_laptop_and_phone_width(
+    tab: Any,
+    root: Path,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """Commands are copyable blocks, nothing is cut off, checkboxes are named, no errors."""
+    urls = pages(root / "site")
+    assert len(urls) > 60
+    problems: list[str] = []
+    for url in urls:
+        tab.errors.clear()
+        tab.goto(server + url)
+        tab.wait_for_load_state("load")
+        tab.wait_for_timeout(50)
+        problems += [f"{url or 'home'}: {p}" for p in tab.evaluate(AUDIT)]
+        problems += [f"{url or 'home'}: script error: {e}" for e in tab.errors]
+    assert problems == [], "\n".join(problems)
+
+
+def alert_pages(site: Path) -> list[str]:
+    return [
+        u
+        for u in pages(site)
+        if re.fullmatch(r"runbooks/[^/]+/[^/]+/", u)
+        and not u.startswith(("runbooks/source/", "runbooks/flags/", "runbooks/policy/"))
+        and (site / u / "index.html").read_text("utf-8").find('id="do-now"') > 0
+    ]
+
+
+def test_each_alert_page_acts_on_its_first_screen(
+    browser: Any,  # noqa: F811
+    root: Path,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """At 1280x800 the "Do now" block and the first mitigation's command are visible
+    without scrolling, and the "Generated from" line comes after them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    urls = alert_pages(root / "site")
+    catalog = validate_paths([root / "ops"]).catalog
+    assert catalog is not None and len(urls) == len(catalog.alerts)
+    late: list[str] = []
+    for url in urls:
+        page.goto(server + url)
+        where = page.evaluate(
+            """() => {
+              const h = document.getElementById('do-now');
+              const list = h.nextElementSibling;
+              const pre = list.querySelector('pre');
+              const source = [...document.querySelectorAll('article p')]
+                .find(p => p.textContent.includes('Generated from'));
+              return {heading: h.getBoundingClientRect().top,
+                      command: pre ? pre.getBoundingClientRect().bottom : null,
+                      look: list.lastElementChild.getBoundingClientRect().bottom,
+                      source: source.getBoundingClientRect().top,
+                      list: list.getBoundingClientRect().bottom};
+            }"""
+        )
+        if where["heading"] > 800 or (where["command"] or 0) > 800 or where["look"] > 800:
+            late.append(f"{url}: {where}")
+        assert where["source"] > where["list"], url
+    context.close()
+    assert late == [], "\n".join(late)
+
+
+def printed(browser: Any, url: str, path: Path) -> Any:  # noqa: F811
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached", timeout=3000) if (
+        "checklists/" in url
+    ) else None
+    page.emulate_media(media="print")
+    page.pdf(path=str(path), format="A4")
+    context.close()
+    return pypdf.PdfReader(str(path))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["runbooks/onesource/redisdown/", "checklists/concierge-canary/"],
+    ids=["alert", "checklist"],
+)
+def test_printed_pages_hold_no_controls_and_no_empty_pages(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+    url: str,
+    tmp_path: Path,
+) -> None:
+    pdf = printed(browser, server + url, tmp_path / "page.pdf")
+    texts = [page.extract_text() for page in pdf.pages]
+    whole = "\n".join(texts)
+    for control in ("Copy as Markdown", "Reset", "Copy command", "done, ", "in this browser"):
+        assert control not in whole, control
+    for n, text in enumerate(texts, 1):
+        body = [line for line in text.splitlines() if line.strip()]
+        # A page with nothing but the footer line (or nothing at all) is wasted paper.
+        assert len(body) > 3, f"page {n} of {len(texts)}: {body}"
+    if url.startswith("runbooks/"):
+        assert len(texts) <= 3
+
+
+CONTRAST = """() => {
+  const rgb = text => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ground = el => {
+    for (let at = el; at; at = at.parentElement) {
+      const c = rgb(getComputedStyle(at).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return rgb(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+  };
+  // A colour with alpha as it shows over what is under it.
+  const over = (c, g) => c.length === 4 ? g.map((v, i) => c[i] * c[3] + v * (1 - c[3])) : c;
+  const ratio = (c, g) => {
+    const [x, y] = [lum(over(c, g)), lum(g)].sort((p, q) => q - p);
+    return Math.round(((x + 0.05) / (y + 0.05)) * 100) / 100;
+  };
+  const out = {};
+  for (const button of document.querySelectorAll('.opsbook-checklist button')) {
+    out[button.textContent] = ratio(rgb(getComputedStyle(button).color), ground(button));
+  }
+  const release = document.querySelector('input.opsbook-release');
+  out.release = ratio(rgb(getComputedStyle(release).color), ground(release));
+  const open = [...document.querySelectorAll('li.opsbook-item')]
+    .find(li => !li.querySelector('input').checked).querySelector('.task-list-indicator');
+  const drawn = rgb(getComputedStyle(open, '::before').backgroundColor);
+  out['open box'] = ratio(drawn, ground(open));
+  const done = [...document.querySelectorAll('li.opsbook-item')]
+    .find(li => li.querySelector('input').checked).querySelector('.task-list-indicator');
+  out['ticked box'] = ratio(rgb(getComputedStyle(done, '::before').backgroundColor), ground(done));
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"], ids=["light", "dark"])
+def test_checklist_controls_meet_wcag_aa_contrast_and_show_focus(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+    scheme: str,
+) -> None:
+    """Text of buttons and the release box at 4.5:1, the drawn boxes at 3:1 (WCAG AA for
+    text and for controls), in both palettes; the keyboard focus on a box is visible."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    palette = json.dumps({"index": 0 if scheme == "default" else 1, "color": {"scheme": scheme}})
+    page.add_init_script(f"localStorage.setItem('/.__palette', {json.dumps(palette)})")
+    page.goto(server + "checklists/concierge-canary/")
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+    ratios = page.evaluate(CONTRAST)
+    assert set(ratios) == {"Copy as Markdown", "Reset", "release", "open box", "ticked box"}
+    low = {k: v for k, v in ratios.items() if v < (3 if k.endswith("box") else 4.5)}
+    assert low == {}, ratios
+    box = page.locator("li.opsbook-item:not(.opsbook-recorded) input").first
+    box.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus that came from the keyboard
+    ring = page.evaluate(
+        """() => {
+          const box = document.activeElement;
+          const drawn = getComputedStyle(box.nextElementSibling, '::before');
+          return [box.type, drawn.outlineStyle, parseFloat(drawn.outlineWidth)];
+        }"""
+    )
+    assert ring[0] == "checkbox" and ring[1] != "none" and ring[2] >= 2, ring
+    context.close()
