@@ -45,6 +45,10 @@
       [...(box.labels || [])].map(l => l.textContent.trim()).join('');
     if (!named) found.push('checkbox without a name in: ' + box.closest('li')?.textContent.slice(0, 60));
   }
+  for (const head of article.querySelectorAll('thead')) {
+    if (head.getBoundingClientRect().height > 0 && head.textContent.trim() === '')
+      found.push('a table starts with an empty header row');
+  }
   // A title wraps between its words, never inside one.
   const title = article.querySelector('h1');
   const text = title && [...title.childNodes].find(n => n.nodeType === Node.TEXT_NODE);

@@ -382,6 +382,26 @@ def test_ticks_work_from_a_file_url(browser: Any, root: Path) -> None:
     assert outside == []
 
 
+def test_from_disk_links_open_pages_and_the_page_says_how_to_search(
+    browser: Any, root: Path
+) -> None:
+    """Opened as a file, a link to a folder would show the folder: the page links its
+    index.html instead, and says that search needs `opsbook serve` or a static server."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto((root / "site" / "index.html").as_uri())
+    note = tab.locator(".opsbook-from-disk")
+    assert "search needs a web server. Run `opsbook serve`" in note.inner_text()
+    tab.locator("article a", has_text="Feature flags").first.click()
+    tab.wait_for_load_state("load")
+    assert tab.url.endswith("/runbooks/flags/index.html")
+    assert tab.locator("article h1").inner_text().startswith("Feature flags")
+    tab.locator("article a", has_text="ONESource AI").first.click()
+    tab.wait_for_load_state("load")
+    assert tab.url.endswith("/runbooks/onesource/index.html")
+    context.close()
+
+
 def test_readiness_checklists_tick_too(page: Any, server: str) -> None:
     page.goto(server + "checklists/concierge-readiness/")
     assert page.locator("input.opsbook-release").count() == 0  # no releases: no release box

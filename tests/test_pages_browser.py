@@ -222,3 +222,38 @@ def test_checklist_controls_meet_wcag_aa_contrast_and_show_focus(
     )
     assert ring[0] == "checkbox" and ring[1] != "none" and ring[2] >= 2, ring
     context.close()
+
+
+def test_the_timeline_reads_at_the_size_of_small_text_and_says_each_fact_once(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """Mermaid scales a wide diagram down to the column; the timeline's labels must stay
+    at least as large as the page's small print (0.8 of its body text)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    # The theme draws diagrams in a closed shadow root; opened here so the test can measure.
+    page.add_init_script(
+        "const attach = Element.prototype.attachShadow;"
+        "Element.prototype.attachShadow = function (o) {"
+        "  return attach.call(this, {...o, mode: 'open'});"
+        "};"
+    )
+    page.goto(server + "checklists/concierge-canary/")
+    page.wait_for_function("document.querySelector('.mermaid')?.shadowRoot?.querySelector('svg')")
+    sizes = page.evaluate(
+        """() => {
+          const body = parseFloat(getComputedStyle(document.querySelector('article p')).fontSize);
+          const svg = document.querySelector('.mermaid').shadowRoot.querySelector('svg');
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          const labels = [...svg.querySelectorAll('.nodeLabel')];
+          return {body, labels: labels.map(l => [l.textContent,
+                  parseFloat(getComputedStyle(l).fontSize) * scale])};
+        }"""
+    )
+    assert len(sizes["labels"]) >= 5
+    small = [(text, size) for text, size in sizes["labels"] if size < 0.8 * sizes["body"]]
+    assert small == [], sizes["body"]
+    second = next(text for text, _ in sizes["labels"] if text.startswith("10% of production"))
+    assert second.count("10%") == 1, second
+    context.close()

@@ -96,6 +96,30 @@
     if (title.scrollWidth > title.clientWidth + 1) title.style.overflowWrap = "anywhere";
   }
 
+  // Opened from disk (file://) the theme cannot search, and a link to a folder shows the
+  // folder: links get their index.html, and the page says how to get search back.
+  function fromDisk() {
+    if (window.location.protocol !== "file:") return;
+    document.querySelectorAll("a[href]").forEach(function (link) {
+      var href = link.getAttribute("href");
+      if (/^[a-z][a-z0-9+.-]*:|^\/\/|^#/i.test(href)) return;
+      var parts = href.split("#");
+      if (parts[0] === "" || parts[0].slice(-1) === "/") {
+        parts[0] = parts[0] + "index.html";
+        link.setAttribute("href", parts.join("#"));
+      } else if (parts[0] === "." || parts[0] === "..") {
+        parts[0] = parts[0] + "/index.html";
+        link.setAttribute("href", parts.join("#"));
+      }
+    });
+    var article = document.querySelector("article.md-content__inner");
+    if (!article || article.querySelector(".opsbook-from-disk")) return;
+    var note = element("p", { class: "opsbook-from-disk", role: "note" },
+      "Opened from disk: links work, but search needs a web server. Run `opsbook serve`, " +
+      "or serve the site folder with any static server (python3 -m http.server -d site).");
+    article.insertBefore(note, article.firstChild);
+  }
+
   var resizing = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(resizing);
@@ -105,6 +129,7 @@
   function setup() {
     var bar = document.querySelector("div.opsbook-checklist[data-checklist]");
     nameBoxes();
+    fromDisk();
     fitTitle();
     if (!bar || bar.getAttribute("data-ready")) return;
     bar.setAttribute("data-ready", "true");
