@@ -7,6 +7,14 @@
   for (const code of article.querySelectorAll('code')) {
     if (code.closest('pre')) continue;
     if (/^(bash|sh|console)\s/.test(code.textContent)) found.push('inline command: ' + code.textContent.slice(0, 60));
+    // A command in a table cell wraps in a narrow column and has no copy button.
+    // (A tool named in prose, such as `opsbook import`, is not a command: a command has
+    // an argument with a path, option or value, or three words at least.)
+    const words = code.textContent.trim().split(/\s+/);
+    const command = /^(kubectl|curl|opsbook|kamal|helm|docker|npm|git|\.\/\S+)$/.test(words[0]) &&
+      (words.length >= 3 || words.slice(1).some(w => /[\/=]|^-/.test(w)));
+    if (code.closest('td') && command)
+      found.push('command in a table cell: ' + code.textContent.slice(0, 60));
   }
   for (const pre of article.querySelectorAll('pre')) {
     if (pre.classList.contains('mermaid') || pre.closest('.mermaid')) continue;

@@ -49,6 +49,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     """
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        timeout = 2  # an idle kept-alive connection ends, and its thread with it
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -65,6 +67,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     yield root, url
     httpd.shutdown()
     httpd.server_close()
+    # A request thread lives as long as the browser keeps its connection open; the tests
+    # after these fork (tests/test_parallel.py), which one live thread forbids.
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request" in thread.name:
+            thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

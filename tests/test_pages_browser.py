@@ -34,7 +34,7 @@ def pages(site: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module", params=[1280, 390], ids=["1280px", "390px"])
-def tab(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[Any]:  # noqa: F811
+def tab(request: pytest.FixtureRequest, server: str, browser: Any) -> Iterator[Any]:  # noqa: F811
     """A page at the width of a laptop or of a phone, which records script errors."""
     width = request.param
     context = browser.new_context(viewport={"width": width, "height": 800})
