@@ -298,3 +298,23 @@ def test_generation_is_byte_identical_whatever_the_hash_seed(tmp_path: Path) -> 
         )
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 60  # every page but the home page, which only the site has
+
+
+def test_with_a_source_url_pages_link_the_forge_and_files_get_no_page_of_their_own() -> None:
+    from dataclasses import replace
+
+    catalog = validate_paths([ROOT / "ops"]).catalog
+    assert catalog is not None
+    before = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        here = render_handbook(catalog, RenderOptions(root=ROOT))
+        forge = RenderOptions(root=ROOT, source_url="https://git.example/ops/blob/main/")
+        there = render_handbook(catalog, forge)
+        assert render_handbook(catalog, replace(forge, source_url=None)).keys() == here.keys()
+    finally:
+        os.chdir(before)
+    assert {p for p in here if p.startswith("runbooks/source/")}
+    assert not {p for p in there if p.startswith("runbooks/source/")}
+    runbook = there["runbooks/onesource/redisdown.md"]
+    assert "(https://git.example/ops/blob/main/ops/onesource.yaml#L" in runbook

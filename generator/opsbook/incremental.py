@@ -25,6 +25,7 @@ from opsbook.render import (
     environment,
     page_jobs,
     render_jobs,
+    source_root,
     subject,
 )
 
@@ -60,7 +61,7 @@ class Renderer:
                 (release.source, release.started, release.started_by, sorted(release.ticks.items()))
             )
             refs[key] = frozenset({subject(release.definition)})
-        jobs = page_jobs(catalog, options.layout, releases, options.root)
+        jobs = page_jobs(catalog, options.layout, releases, source_root(options))
         for job in jobs:
             if job.subject is not None and job.subject[0] == SOURCES:
                 # A file's page shows its text: rendered again when the file changed.

@@ -107,7 +107,7 @@ def render_handbook(
     rollout or checklist lists them.
     """
     options = options or RenderOptions()
-    jobs = page_jobs(catalog, options.layout, releases, options.root)
+    jobs = page_jobs(catalog, options.layout, releases, source_root(options))
     env = environment(options)
     for name in dict.fromkeys(job.template for job in jobs):
         _template(env, name)  # compiled once, before the work is shared out
@@ -170,25 +170,28 @@ SOURCES = "sources"
 """The section of a definition file's page, as a job's subject: ("sources", its path)."""
 
 
+def source_root(options: RenderOptions) -> Path | None:
+    """The root whose definition files get pages of their own: None when `source_url`
+    sends the "Generated from" links to the forge instead."""
+    return None if options.source_url else options.root
+
+
 def source_files(
     catalog: Catalog, releases: Sequence[Release], root: Path
 ) -> list[tuple[str, Callable[[], str]]]:
     """The files (path from `root`) that definitions and release records come from, inside
     `root`, each with a function that gives its listing for the source page."""
     base = root.resolve()
-    seen: dict[str, Callable[[], str]] = {}
     kinds: Sequence[Sequence[Any]] = (
         *(getattr(catalog, section) for section in _SECTIONS.values()),
         releases,
     )
-    for definitions in kinds:
-        for definition in definitions:
-            full = Path(os.path.abspath(definition.source.path))
-            if not full.is_relative_to(base):
-                continue
-            path = full.relative_to(base).as_posix()
-            if path not in seen:
-                seen[path] = functools.partial(_listing, full)
+    named = {definition.source.path for definitions in kinds for definition in definitions}
+    seen: dict[str, Callable[[], str]] = {}
+    for name in named:
+        full = Path(os.path.abspath(name))
+        if full.is_relative_to(base):
+            seen[full.relative_to(base).as_posix()] = functools.partial(_listing, full)
     return sorted(seen.items())
 
 
