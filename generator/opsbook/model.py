@@ -132,6 +132,11 @@ class EscalationLevel:
     contact: tuple[Channel, ...] = ()
     responsibilities: str | None = None
 
+    @property
+    def reach(self) -> tuple[Channel, ...]:
+        """How to reach this level: its own contact, else its team's channels."""
+        return self.contact or (self.team.channels if self.team else ())
+
 
 @dataclass(frozen=True, eq=False)
 class Escalation:

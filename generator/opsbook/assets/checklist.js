@@ -240,11 +240,9 @@
       write(key(), ticks);
     }
 
-    function local() {
-      var r = current();
-      return items.filter(function (item) {
-        return !item.box.disabled && item.box.checked && !(r ? false : item.initial);
-      });
+    // Ticked here and not in the record (nor ticked by the definitions themselves).
+    function isLocal(item) {
+      return deployment && !item.box.disabled && item.box.checked && (!!current() || !item.initial);
     }
 
     function update() {
@@ -253,11 +251,11 @@
       items.forEach(function (item) {
         if (item.box.checked) done += 1;
         else if (!item.optional) open += 1;
-        var mine = !item.box.disabled && item.box.checked && (r || !item.initial);
+        var mine = isLocal(item);
         item.li.classList.toggle("opsbook-recorded", item.box.disabled);
-        item.li.classList.toggle("opsbook-local", !!(deployment && mine));
+        item.li.classList.toggle("opsbook-local", mine);
         item.note.textContent = item.box.disabled ? " — " + r.ticks[item.key]
-          : (deployment && mine ? " — ticked in this browser only" : "");
+          : (mine ? " — ticked in this browser only" : "");
       });
       total.textContent = done + " of " + items.length + " done" +
         (open ? ", " + open + " required open" : ", nothing required open");
@@ -271,8 +269,8 @@
         kept.textContent = "Ticks are kept in this browser only" +
           (name() ? ", for release " + name() + ", which has no record yet." : "; name the release to keep them per release.");
       }
-      var added = local();
-      record.hidden = !(deployment && added.length);
+      var added = items.filter(isLocal);
+      record.hidden = !added.length;
       if (!record.hidden) {
         var keys = added.map(function (item) { return item.key; });
         if (!name()) {
@@ -315,7 +313,7 @@
           if (item.key.split("/")[0] !== section[0]) return;
           var extra = "";
           if (item.box.disabled) extra = " — " + r.ticks[item.key];
-          else if (item.box.checked && (r || !item.initial) && deployment) extra = " — ticked in a browser, not recorded";
+          else if (isLocal(item)) extra = " — ticked in a browser, not recorded";
           lines.push("- [" + (item.box.checked ? "x" : " ") + "] " + item.label +
                      (item.optional ? " (optional)" : "") + extra);
         });
