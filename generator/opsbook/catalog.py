@@ -362,13 +362,17 @@ class _Builder:
             owner=self.teams[node["owner"].lower()] if "owner" in node else None,
             group=node.get("group"),
             variants=tuple(
-                Variant(v["value"], v.get("description")) for v in node.get("variants", ())
+                Variant(plain(v["value"]), v.get("description"), v.get("name"), v.get("weight"))
+                for v in node.get("variants", ())
             ),
             rollout_percentage=node.get("rollout_percentage"),
             on_value=node.get("on_value", "true"),
             off_value=node.get("off_value", "false"),
             bucketing=Bucketing(
-                bucketing["by"], bucketing.get("deterministic"), bucketing.get("anonymous")
+                bucketing.get("by"),
+                bucketing.get("deterministic"),
+                bucketing.get("anonymous"),
+                bucketing.get("key"),
             )
             if bucketing
             else None,
@@ -387,6 +391,10 @@ class _Builder:
             expires=node.get("expires"),
             reviewed=node.get("reviewed"),
             review_by=node.get("review_by"),
+            served_by=node.get("served_by"),
+            state=node.get("state", "enabled"),
+            targeting=plain(node["targeting"]) if "targeting" in node else None,
+            metadata=tuple((str(k), v) for k, v in node.get("metadata", {}).items()),
         )
 
     def _alert(self, f: SourceFile, node: YMap) -> Alert:

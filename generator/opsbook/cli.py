@@ -454,13 +454,13 @@ def import_format(
     differ; recording rules and whatever does not map are listed. What the rules cannot
     say is a TODO placeholder, reported as a warning until the definition is reviewed.
     """
-    from opsbook.formats.files import definition_files, write_all
-    from opsbook.formats.prometheus import read_rules, rule_files
+    from opsbook.formats.files import definition_files, input_files, write_all
+    from opsbook.formats.prometheus import read_rules
     from opsbook.formats.prometheus_import import ImportOptions, import_rules
 
     handbook, settings, result = _prepare(config, None, warnings=False)
     assert result.catalog is not None  # _prepare exits on errors
-    rules, problems = read_rules(rule_files(list(paths)))
+    rules, problems = read_rules(input_files(list(paths)))
     if problems:
         _print_problems(_checked(problems))
         raise OpsbookError("the rule files cannot be read; nothing was written")
@@ -538,14 +538,15 @@ def check_rules_command(
     has a runbook page, its runbook_url is that page, and its severity is documented.
     Documented alerts that no rule fires are warnings. Exit 1 on errors."""
     from opsbook.diagnostics import sort_diagnostics
-    from opsbook.formats.prometheus import check_rules, read_rules, rule_files
+    from opsbook.formats.files import input_files
+    from opsbook.formats.prometheus import check_rules, read_rules
     from opsbook.reporters import REPORTER_BY_NAME
     from opsbook.validate import Validation
 
     handbook, _, result = _prepare(config, None)
     address = _site_address(site_url, config)
     assert result.catalog is not None  # _prepare exits on errors
-    rules, problems = read_rules(rule_files(list(paths)))
+    rules, problems = read_rules(input_files(list(paths)))
     found = problems + check_rules(rules, result.catalog, handbook.layout, address)
     checked = Validation((), tuple(sort_diagnostics(found)), None)
     click.echo(REPORTER_BY_NAME[_format_name(output_format)](checked), nl=False)

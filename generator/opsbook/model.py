@@ -254,19 +254,22 @@ class Service:
 
 @dataclass(frozen=True, eq=False)
 class Variant:
-    """One allowed value of a flag, with what it means."""
+    """One value of a flag, with its name, its share of a split and what it means."""
 
-    value: str | int | float | bool
+    value: str | int | float | bool | dict[str, Any]
     description: str | None = None
+    name: str | None = None
+    weight: float | int | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class Bucketing:
     """How a percentage or experiment flag assigns users to variants."""
 
-    by: str
+    by: str | None = None
     deterministic: bool | None = None
     anonymous: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -310,6 +313,10 @@ class Flag:
     expires: str | None = None
     reviewed: str | None = None
     review_by: str | None = None
+    served_by: str | None = None
+    state: str = "enabled"
+    targeting: dict[str, Any] | None = None
+    metadata: tuple[tuple[str, str | int | float | bool], ...] = ()
 
     @property
     def is_kill_switch(self) -> bool:

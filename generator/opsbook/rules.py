@@ -413,6 +413,7 @@ def _check_flag_values(source: SourceFile, index: Index) -> Iterator[Diagnostic]
                     if node.get("type") == "enum" and field == "default":
                         rule = "enum-default"
                     yield _diag(source.path, mark, rule, f"flag `{node['id']}` {field}: {message}")
+        yield from _variant_problems(source.path, node)
         for value, mark in walk(node, "rollout_percentage"):
             if _is_number(value) and not 0 <= value <= 100:
                 yield _diag(
@@ -421,6 +422,67 @@ def _check_flag_values(source: SourceFile, index: Index) -> Iterator[Diagnostic]
                     "percentage-range",
                     f"flag `{node['id']}` rollout_percentage `{value}` is outside 0–100",
                 )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    return "object" if isinstance(value, dict) else "string"
+
+
+def _variant_problems(path: str, flag: YMap) -> Iterator[Diagnostic]:
+    """Variant names given for all or none, each once; one kind of value (the flag's own
+    for types other than `enum`); weights that can split the traffic."""
+    variants = [(v, m) for v, m in walk(flag, "variants[]") if isinstance(v, YMap)]
+    named = [v for v, _ in variants if "name" in v]
+    seen: set[str] = set()
+    kinds: set[str] = set()
+    for variant, mark in variants:
+        where = f"flag `{flag['id']}` variant"
+        name = variant.get("name")
+        if named and name is None:
+            yield _diag(
+                path,
+                mark,
+                "flag-variants",
+                f"{where}: a name is given to some variants; give one to each",
+            )
+        elif isinstance(name, str) and name in seen:
+            yield _diag(
+                path,
+                variant.value_marks["name"],
+                "flag-variants",
+                f"{where} `{name}`: a second variant has this name",
+            )
+        if isinstance(name, str):
+            seen.add(name)
+        if "value" not in variant:
+            continue
+        value = variant["value"]
+        if flag.get("type") != "enum":
+            problem = value_problem(flag, value)
+            if problem:
+                yield _diag(
+                    path, variant.value_marks["value"], problem[0], f"{where}: {problem[1]}"
+                )
+        elif kinds and _kind(value) not in kinds:
+            yield _diag(
+                path,
+                variant.value_marks["value"],
+                "flag-variants",
+                f"{where}: `{value!r}` is a {_kind(value)}; the other variants hold a {', '.join(sorted(kinds))}",
+            )
+        kinds.add(_kind(value))
+    weights = [v["weight"] for v, _ in variants if _is_number(v.get("weight"))]
+    if weights and not any(weights):
+        yield _diag(
+            path,
+            flag.value_marks.get("variants", flag.mark),
+            "flag-variants",
+            f"flag `{flag['id']}`: every variant's weight is 0; a split needs one above zero",
+        )
 
 
 # --- rollouts -------------------------------------------------------------------------

@@ -66,6 +66,7 @@ _REFERENCES = (
     Rule("flag-value", "references", E, "A value the flag's type does not allow makes the documented command fail."),
     Rule("percentage-range", "references", E, "Percentages and traffic shares lie within 0–100."),
     Rule("enum-default", "references", E, "An enum flag's default must be one of its variants."),
+    Rule("flag-variants", "references", E, "A flag system serves variants by name: each needs a distinct name, one kind of value and, for a split, a weight above zero."),
     Rule("traffic-decreasing", "references", E, "Phases widen exposure; less traffic than the phase before is a mistake."),
 )  # fmt: skip
 _QUALITY = (

@@ -1,4 +1,5 @@
-"""Writing what an export or an import makes: all the files or none of them."""
+"""The files of other tools: finding and reading them (with positions), and writing what
+an export or an import makes, all the files or none of them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,61 @@ import os
 from pathlib import Path
 from typing import Any
 
-from opsbook.diagnostics import OpsbookError
+from opsbook.defaults import MAX_RULE_FILE_BYTES
+from opsbook.diagnostics import Diagnostic, Level, OpsbookError
 from opsbook.formats.yamltext import dump
+from opsbook.loader import (
+    LoadProblem,
+    _ComposeProblems,
+    compose_documents,
+    decode,
+    discover,
+    display_path,
+    read_file,
+)
+
+
+def input_files(paths: list[Path]) -> list[Path]:
+    """The files given, and under each folder given every `*.yaml`, `*.yml` and `*.json`
+    file (hidden folders skipped), sorted."""
+    found = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        found.extend(discover([path]))
+        found.extend(
+            sorted(
+                candidate
+                for candidate in path.rglob("*.json")
+                if candidate.is_file()
+                and not any(p.startswith(".") for p in candidate.relative_to(path).parts)
+            )
+        )
+    return sorted(dict.fromkeys(found), key=str)
+
+
+def read_documents(
+    paths: list[Path], rule: str, problems: list[Diagnostic]
+) -> list[tuple[str, list[Any]]]:
+    """Each readable file as (its path as shown, its YAML or JSON documents with
+    positions); what cannot be read is added to `problems` under `rule`, at its position."""
+    read = []
+    for path in paths:
+        shown = display_path(path)
+        try:
+            documents = compose_documents(decode(read_file(path, MAX_RULE_FILE_BYTES)))
+        except LoadProblem as exc:
+            problems.append(Diagnostic(shown, *exc.mark, Level.ERROR, rule, exc.message))
+            continue
+        except _ComposeProblems as exc:
+            problems.extend(
+                Diagnostic(shown, *each.mark, Level.ERROR, rule, each.message)
+                for each in exc.problems
+            )
+            continue
+        read.append((shown, documents))
+    return read
 
 
 def write_all(out: Path, files: dict[str, str]) -> list[str]:

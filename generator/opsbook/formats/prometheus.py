@@ -19,19 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.defaults import MAX_RULE_FILE_BYTES
 from opsbook.diagnostics import Diagnostic, Level, OpsbookError
-from opsbook.formats.files import write_all
+from opsbook.formats.files import read_documents, write_all
 from opsbook.formats.yamltext import dump
-from opsbook.loader import (
-    LoadProblem,
-    _ComposeProblems,
-    compose_documents,
-    decode,
-    discover,
-    display_path,
-    read_file,
-)
 from opsbook.model import Alert, AlertLevel, Catalog
 from opsbook.nodes import Mark, YList, YMap
 from opsbook.pages import Layout
@@ -160,26 +150,6 @@ class RuleEntry:
         )
 
 
-def rule_files(paths: list[Path]) -> list[Path]:
-    """The files given, and under each folder given every `*.yaml`, `*.yml` and `*.json`
-    file (hidden folders skipped), sorted."""
-    found = []
-    for path in paths:
-        if not path.is_dir():
-            found.append(path)
-            continue
-        found.extend(discover([path]))
-        found.extend(
-            sorted(
-                candidate
-                for candidate in path.rglob("*.json")
-                if candidate.is_file()
-                and not any(p.startswith(".") for p in candidate.relative_to(path).parts)
-            )
-        )
-    return sorted(dict.fromkeys(found), key=str)
-
-
 def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
     """Every rule of the rule files: plain `groups:` files, `PrometheusRule` resources,
     Kubernetes `List`s, several YAML documents, and the JSON form of each. A file that is
@@ -187,21 +157,11 @@ def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
     problem (rule `rule-file`)."""
     rules: list[RuleEntry] = []
     problems: list[Diagnostic] = []
-    for path in paths:
-        shown = display_path(path)
+    for shown, documents in read_documents(paths, "rule-file", problems):
 
         def problem(mark: Mark, message: str, shown: str = shown) -> None:
             problems.append(Diagnostic(shown, *mark, Level.ERROR, "rule-file", message))
 
-        try:
-            documents = compose_documents(decode(read_file(path, MAX_RULE_FILE_BYTES)))
-        except LoadProblem as exc:
-            problem(exc.mark, exc.message)
-            continue
-        except _ComposeProblems as exc:
-            for each in exc.problems:
-                problem(each.mark, each.message)
-            continue
         for document in documents:
             _read_document(document, shown, rules, problem)
     return rules, problems

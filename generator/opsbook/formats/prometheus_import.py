@@ -27,13 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsbook.catalog import slug
-from opsbook.diagnostics import UsageError
+from opsbook.formats.imports import LAYOUT, Made, pattern
 from opsbook.formats.prometheus import RuleEntry
 from opsbook.model import Alert, Catalog, Team
 from opsbook.nodes import YList, YMap
-from opsbook.pages import Layout, url_of
 from opsbook.rules import STAND_INS, promql_problem
-from opsbook.schema import bundled_schema
 
 _RULE_KEYS = frozenset(
     {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
@@ -43,8 +41,6 @@ _PAGING_NAMES = ("critical", "page", "pager", "emergency", "p1", "sev1", "high")
 _GRAVITY = ("critical", "page", "emergency", "high", "error", "major", "warning", "minor",
             "low", "ticket", "info", "informational", "none")  # fmt: skip
 _PLAIN_URL = re.compile(r"^https?://[^\s{}<>\"]+$")
-LAYOUT = Layout()
-_FIXED_URLS = frozenset(url_of(page) for page in (LAYOUT.flags(), LAYOUT.policy()))
 
 
 @dataclass(frozen=True)
@@ -96,12 +92,8 @@ def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOpti
 # --- reading each rule ------------------------------------------------------------------
 
 
-def _pattern(name: str) -> re.Pattern[str]:
-    return re.compile(bundled_schema()["$defs"][name]["pattern"])
-
-
 def _usable(entries: list[RuleEntry], result: Imported) -> list[_Rule]:
-    ids, durations = _pattern("id"), _pattern("duration")
+    ids, durations = pattern("id"), pattern("duration")
     usable = []
     groups_seen: set[int] = set()
     for entry in entries:
@@ -226,14 +218,15 @@ class _Builder:
         self.catalog = catalog
         self.options = options
         self.result = result
+        self.made = Made(catalog, "prometheus", "alerts", options.owner)
+        result.documents = self.made.documents
+        result.created = self.made.created
         self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
-        self.services = {service.id.lower(): service.id for service in catalog.services}
         self.severities: dict[str, tuple[str, bool]] = {}
         for severity in catalog.severities:
             self.severities.setdefault(severity.label, (severity.id, severity.pages))
         self.severity_ids = {s.id.lower(): (s.id, s.pages) for s in catalog.severities}
         self.new_severities: list[dict[str, Any]] = []
-        self.team = self._team()
 
     def build(self, named: dict[str, list[_Rule]]) -> None:
         for name, rules in named.items():
@@ -247,56 +240,24 @@ class _Builder:
                 )
                 continue
             service = self._service(rules[0])
-            document = self._document(service)
-            document["alerts"].append(self._alert(name, rules, service))
+            self.made.add(service, "alerts", self._alert(name, rules, service))
             self.result.alerts += 1
             self.result.rules += len(rules)
         if self.new_severities:
-            policy = self._document("")
+            policy = self.made.document("")
             ranked = sorted(self.new_severities, key=lambda s: _gravity(s["id"]))
             start = max((s.rank for s in self.catalog.severities), default=0) + 1
             for rank, severity in enumerate(ranked, start):
                 severity["rank"] = rank
             policy["severities"] = [_ordered(s) for s in ranked]
 
-    def _document(self, service: str) -> dict[str, Any]:
-        if service not in self.result.documents:
-            document: dict[str, Any] = {"apiVersion": "opsbook/v1"}
-            if service:
-                document["service"] = service
-                document["alerts"] = []
-            self.result.documents[service] = document
-        return self.result.documents[service]
-
-    # the team, services and severities
-
-    def _team(self) -> Team | dict[str, Any]:
-        teams = {team.id.lower(): team for team in self.catalog.teams}
-        wanted = self.options.owner
-        if wanted is None and len(self.catalog.teams) == 1:
-            return self.catalog.teams[0]
-        if wanted is None:
-            listed = ", ".join(team.id for team in self.catalog.teams) or "none"
-            raise UsageError(
-                "name the team that owns the imported alerts with --owner "
-                f"(the handbook's teams: {listed})"
-            )
-        if wanted.lower() in teams:
-            return teams[wanted.lower()]
-        team_id = wanted if _pattern("id").match(wanted) else slug(wanted)
-        created = {
-            "id": team_id,
-            "name": wanted,
-            "description": "TODO: who this team is and how to reach it (Slack, PagerDuty).",
-            "imported": {"from": "prometheus"},
-        }
-        self._document("").setdefault("teams", []).append(created)
-        self.result.created.append(f"team `{team_id}`")
-        return created
+    @property
+    def team(self) -> Team | dict[str, Any]:
+        return self.made.team
 
     @property
     def team_id(self) -> str:
-        return self.team.id if isinstance(self.team, Team) else str(self.team["id"])
+        return self.made.team_id
 
     def _service(self, rule: _Rule) -> str:
         source = self.options.service
@@ -309,23 +270,7 @@ class _Builder:
             wanted = rule.labels.get(source.removeprefix("label:")) or entry.group
         else:
             wanted = source
-        service_id = wanted if _pattern("id").match(wanted) and len(wanted) <= 60 else slug(wanted)
-        if url_of(LAYOUT.service(service_id)) in _FIXED_URLS:
-            service_id = f"{service_id}-alerts"  # `flags`, `policy`: pages of their own
-        known = self.services.get(service_id.lower())
-        if known is not None:
-            return known
-        self.services[service_id.lower()] = service_id
-        created = {
-            "id": service_id,
-            "name": wanted,
-            "owner": self.team_id,
-            "summary": f"TODO: what `{wanted}` does, and for whom (made by the import).",
-            "imported": {"from": "prometheus", "source": rule.where.rsplit(":", 1)[0]},
-        }
-        self._document(service_id).setdefault("services", []).append(created)
-        self.result.created.append(f"service `{service_id}`")
-        return service_id
+        return self.made.service(wanted, rule.where.rsplit(":", 1)[0])
 
     def _severity(self, label: str) -> tuple[str, bool, str | None]:
         """(severity id, whether it pages, the label to write when it is not the id's)."""

@@ -1,0 +1,115 @@
+"""What every importer makes besides its own definitions: the documents by service, the
+team that owns what it creates, and the services its definitions need."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsbook.catalog import slug
+from opsbook.diagnostics import UsageError
+from opsbook.model import Catalog, Team
+from opsbook.pages import Layout, url_of
+from opsbook.schema import bundled_schema
+
+LAYOUT = Layout()
+_FIXED_URLS = frozenset(url_of(page) for page in (LAYOUT.flags(), LAYOUT.policy()))
+
+
+def pattern(name: str) -> re.Pattern[str]:
+    """The bundled schema's pattern `name` (`id`, `duration`) as a regular expression."""
+    return re.compile(bundled_schema()["$defs"][name]["pattern"])
+
+
+def definition_id(wanted: str, limit: int = 100) -> str:
+    """`wanted` when it can be a handbook id, else a slug of it."""
+    return wanted if pattern("id").match(wanted) and len(wanted) <= limit else slug(wanted, limit)
+
+
+@dataclass
+class Made:
+    """New definitions by service (`""` for teams and severities) and what was created,
+    for the handbook `catalog`; `source` names the format (`prometheus`, `flagd`),
+    `section` what it imports (`alerts`, `flags`)."""
+
+    catalog: Catalog
+    source: str
+    section: str
+    owner: str | None = None
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    _services: dict[str, str] = field(default_factory=dict)
+    _team: Team | dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self._services = {service.id.lower(): service.id for service in self.catalog.services}
+
+    def document(self, service: str) -> dict[str, Any]:
+        """The document of `service`'s new definitions (of the policy, for `""`)."""
+        if service not in self.documents:
+            document: dict[str, Any] = {"apiVersion": "opsbook/v1"}
+            if service:
+                document["service"] = service
+            self.documents[service] = document
+        return self.documents[service]
+
+    def add(self, service: str, section: str, definition: dict[str, Any]) -> None:
+        """Add `definition` to `section` (`alerts`, `flags`) of `service`'s document."""
+        self.document(service).setdefault(section, []).append(definition)
+
+    @property
+    def team(self) -> Team | dict[str, Any]:
+        """The team named by `owner` (made when the handbook lacks it), or the only one."""
+        if self._team is None:
+            self._team = self._owner()
+        return self._team
+
+    @property
+    def team_id(self) -> str:
+        team = self.team
+        return team.id if isinstance(team, Team) else str(team["id"])
+
+    def _owner(self) -> Team | dict[str, Any]:
+        teams = {team.id.lower(): team for team in self.catalog.teams}
+        wanted = self.owner
+        if wanted is None and len(self.catalog.teams) == 1:
+            return self.catalog.teams[0]
+        if wanted is None:
+            listed = ", ".join(team.id for team in self.catalog.teams) or "none"
+            raise UsageError(
+                f"name the team that owns the imported {self.section} with --owner "
+                f"(the handbook's teams: {listed})"
+            )
+        if wanted.lower() in teams:
+            return teams[wanted.lower()]
+        created = {
+            "id": definition_id(wanted, 60),
+            "name": wanted,
+            "description": "TODO: who this team is and how to reach it (Slack, PagerDuty).",
+            "imported": {"from": self.source},
+        }
+        self.add("", "teams", created)
+        self.created.append(f"team `{created['id']}`")
+        return created
+
+    def service(self, wanted: str, source: str) -> str:
+        """The id of the service `wanted` (by id, case-insensitively), made when the
+        handbook lacks it; `source` is the file it comes from."""
+        service_id = definition_id(wanted, 60)
+        if url_of(LAYOUT.service(service_id)) in _FIXED_URLS:
+            service_id = f"{service_id}-{self.section}"  # `flags`, `policy`: pages of their own
+        known = self._services.get(service_id.lower())
+        if known is not None:
+            return known
+        self._services[service_id.lower()] = service_id
+        created = {
+            "id": service_id,
+            "name": wanted,
+            "owner": self.team_id,
+            "summary": f"TODO: what `{wanted}` does, and for whom (made by the import).",
+            "imported": {"from": self.source, "source": source},
+        }
+        self.add(service_id, "services", created)
+        self.created.append(f"service `{service_id}`")
+        return service_id
