@@ -18,6 +18,7 @@ from opsbook.diagnostics import OpsbookError, UsageError
 
 if TYPE_CHECKING:
     from opsbook.handbook import Handbook
+    from opsbook.model import Catalog
     from opsbook.settings import Settings
     from opsbook.validate import Validation
 
@@ -366,14 +367,16 @@ def new(
     click.echo(f"wrote {target}")
 
 
+_EXPORT_TO = {"prometheus": Path("prometheus"), "flagd": Path("flags.flagd.json")}
+
+
 @cli.command("export")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(formats.EXPORTS))
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("prometheus"),
-    show_default=True,
-    help="Folder to write the rule files into (one per service).",
+    type=click.Path(path_type=Path),
+    help="Where to write: the folder of rule files for `prometheus` [default: prometheus]; "
+    "the flag file for `flagd` [default: flags.flagd.json].",
 )
 @SITE_URL_OPTION
 @click.option(
@@ -381,23 +384,31 @@ def new(
     type=click.Choice(["rules", "prometheusrule"]),
     default="rules",
     show_default=True,
-    help="Plain rule files, or PrometheusRule resources for the Prometheus Operator.",
+    help="prometheus: plain rule files, or PrometheusRule resources for the Prometheus Operator.",
 )
-@click.option("--strict", is_flag=True, help="An alert level without `expr` is an error.")
+@click.option(
+    "--strict", is_flag=True, help="prometheus: an alert level without `expr` is an error."
+)
 @CONFIG_OPTION
 def export_format(
-    format_name: str, out: Path, site_url: str | None, kind: str, strict: bool, config: Path
+    format_name: str, out: Path | None, site_url: str | None, kind: str, strict: bool, config: Path
 ) -> None:
-    """Write the handbook's alerts in another tool's format: FORMAT `prometheus` writes
-    alerting rules, one rule per alert level, each with `runbook_url` set to its page.
+    """Write the handbook in another tool's format.
 
-    Levels without a PromQL `expr` are listed and left out (exit 1 with --strict).
+    FORMAT `prometheus` writes alerting rules, one rule per alert level, each with
+    `runbook_url` set to its page; levels without a PromQL `expr` are listed and left out
+    (exit 1 with --strict). FORMAT `flagd` writes one flagd flag-definition file with the
+    flags whose `served_by` is `flag-system`; the others are listed as not exported.
     """
+    handbook, _, result = _prepare(config, None)
+    assert result.catalog is not None  # _prepare exits on errors
+    target = out or _EXPORT_TO[format_name]
+    if format_name == "flagd":
+        _export_flagd(result.catalog, target)
+        return
     from opsbook.formats.prometheus import export_rules, write_export
 
-    handbook, _, result = _prepare(config, None)
     address = _site_address(site_url, config)
-    assert result.catalog is not None  # _prepare exits on errors
     exported = export_rules(result.catalog, handbook.layout, address, kind)
     for level in exported.left_out:
         click.echo(f"opsbook: left out {level}: no PromQL `expr`", err=True)
@@ -405,11 +416,26 @@ def export_format(
         raise OpsbookError(
             f"{len(exported.left_out)} alert level(s) have no `expr`; nothing was written"
         )
-    for path in write_export(exported, out):
+    for path in write_export(exported, target):
         click.echo(f"wrote {path}")
     click.echo(
         f"opsbook: {exported.rules} rule(s) in {len(exported.files)} file(s), "
         f"{len(exported.left_out)} level(s) left out",
+        err=True,
+    )
+
+
+def _export_flagd(catalog: Catalog, out: Path) -> None:
+    from opsbook.formats.flagd import export_flags, write_flags
+
+    exported = export_flags(catalog)
+    for flag in exported.left_out:
+        click.echo(f"opsbook: not exported: {flag}", err=True)
+    for path in write_flags(exported, out):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"opsbook: {len(exported.exported)} flag(s) exported, {len(exported.left_out)} not "
+        "served by a flag system",
         err=True,
     )
 
@@ -426,10 +452,10 @@ def export_format(
     "--service",
     "service_source",
     metavar="SOURCE",
-    default="group",
-    show_default=True,
-    help="Each alert's service: `group` (the rule group), `namespace` (of a PrometheusRule), "
-    "`label:NAME` (a label of the rule), or a fixed service id.",
+    help="The service of what is imported. prometheus: `group` (the rule group, the "
+    "default), `namespace` (of a PrometheusRule), `label:NAME` (a label of the rule), or a "
+    "fixed service id. flagd: a service id [default: the flag set's `flagSetId`, else the "
+    "file's name].",
 )
 @click.option(
     "--owner",
@@ -442,48 +468,47 @@ def import_format(
     format_name: str,
     paths: tuple[Path, ...],
     out: Path | None,
-    service_source: str,
+    service_source: str | None,
     owner: str | None,
     config: Path,
 ) -> None:
-    """Make handbook definitions from another tool's files: FORMAT `prometheus` reads
-    alerting rules (rule files, PrometheusRule resources, Lists, several documents, JSON)
-    and writes one alert per alert name, with the services, team and severities they need.
+    """Make handbook definitions from another tool's files.
 
-    Nothing is overwritten: alerts the handbook has are reported with how their rules
-    differ; recording rules and whatever does not map are listed. What the rules cannot
-    say is a TODO placeholder, reported as a warning until the definition is reviewed.
+    FORMAT `prometheus` reads alerting rules (rule files, PrometheusRule resources, Lists,
+    several documents, JSON) and writes one alert per alert name, with the services, team
+    and severities they need. FORMAT `flagd` reads flagd flag files (JSON or YAML, flag
+    sets, `$evaluators`) and writes one flag per flag key.
+
+    Nothing is overwritten: definitions the handbook has are reported with how they
+    differ; whatever does not map is listed. What the files cannot say is a TODO
+    placeholder, reported as a warning until the definition is reviewed.
     """
     from opsbook.formats.files import definition_files, input_files, write_all
-    from opsbook.formats.prometheus import read_rules
-    from opsbook.formats.prometheus_import import ImportOptions, import_rules
 
     handbook, settings, result = _prepare(config, None, warnings=False)
     assert result.catalog is not None  # _prepare exits on errors
-    rules, problems = read_rules(input_files(list(paths)))
-    if problems:
-        _print_problems(_checked(problems))
-        raise OpsbookError("the rule files cannot be read; nothing was written")
-    imported = import_rules(rules, result.catalog, ImportOptions(service_source, owner))
+    files_in = input_files(list(paths))
+    imported = _imports(format_name, files_in, result.catalog, service_source, owner)
+    units = imported.units
     for line in (*imported.not_imported, *imported.not_kept, *imported.differences):
         click.echo(line)
     target = out or Path(handbook.definitions_path)
     schema = handbook.root / defaults.SCHEMA_FILE
     listed = ", ".join(str(path) for path in paths)
     header = (
-        f"# Made by `opsbook import prometheus` from {listed}.\n"
+        f"# Made by `opsbook import {format_name}` from {listed}.\n"
         "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
     )
+    suffix = {"flagd": ".flags.yaml"}.get(format_name, ".alerts.yaml")
     files = definition_files(
-        target, imported.documents, header, schema if schema.is_file() else None
+        target, imported.documents, header, schema if schema.is_file() else None, suffix
     )
     for path in write_all(target, files) if files else []:
         click.echo(f"wrote {path}")
     click.echo(
-        f"opsbook: imported {imported.alerts} alert(s) from {imported.rules} rule(s); "
-        f"created {_listed(imported.created)}; "
-        f"{len(imported.not_imported)} rule(s) not imported, {len(imported.not_kept)} "
-        f"thing(s) not kept, {len(imported.differences)} alert(s) already defined",
+        f"opsbook: imported {imported.counted}; created {_listed(imported.created)}; "
+        f"{len(imported.not_imported)} {units[0]} not imported, {len(imported.not_kept)} "
+        f"thing(s) not kept, {len(imported.differences)} {units[1]} already defined",
         err=True,
     )
     if files:
@@ -496,6 +521,31 @@ def import_format(
             "the import wrote (`opsbook validate` lists them)",
             err=True,
         )
+
+
+def _imports(
+    format_name: str, paths: list[Path], catalog: Catalog, service: str | None, owner: str | None
+) -> Any:
+    """Read the files of `format_name` and make definitions of them; files that cannot be
+    read are reported at their positions and nothing is made."""
+    if format_name == "flagd":
+        from opsbook.formats.flagd_import import import_flags, read_flag_files
+
+        entries, problems = read_flag_files(paths)
+        _unreadable(problems)
+        return import_flags(entries, catalog, service, owner)
+    from opsbook.formats.prometheus import read_rules
+    from opsbook.formats.prometheus_import import ImportOptions, import_rules
+
+    rules, problems = read_rules(paths)
+    _unreadable(problems)
+    return import_rules(rules, catalog, ImportOptions(service or "group", owner))
+
+
+def _unreadable(problems: list[Any]) -> None:
+    if problems:
+        _print_problems(_checked(problems))
+        raise OpsbookError("the files cannot be read; nothing was written")
 
 
 def _listed(created: list[str], most: int = 5) -> str:

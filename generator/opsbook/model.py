@@ -8,6 +8,7 @@ detects, and the incident names the alert).
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,6 +283,13 @@ class FlagChange:
     restart: bool | None = None
 
 
+_SERVED = {
+    "environment": "an environment variable, read by the process",
+    "config": "configuration deployed with the service",
+    "flag-system": "a flag system, evaluated at run time",
+}
+
+
 @dataclass(frozen=True, eq=False)
 class Flag:
     """A feature flag: its type, purpose, values, kill switch, how to change it."""
@@ -334,8 +342,25 @@ class Flag:
             parts.append(f"takes effect within {self.propagation}")
         return "; ".join(parts) or None
 
+    @property
+    def served(self) -> str | None:
+        """What serves the flag's value, in words."""
+        return _SERVED.get(self.served_by or "")
+
+    def share(self, variant: Variant) -> float | None:
+        """The variant's share of the traffic in percent, when the variants split it."""
+        total = sum(v.weight for v in self.variants if v.weight is not None)
+        return None if variant.weight is None or not total else 100 * variant.weight / total
+
+    @property
+    def targeting_json(self) -> str:
+        """The targeting rule as indented JSON, as a flag system reads it."""
+        return json.dumps(self.targeting, indent=2, ensure_ascii=False)
+
     def written(self, value: Any) -> str:
         """`value` as it is written where the flag lives (`1` for true, say)."""
+        if isinstance(value, dict):
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
         if isinstance(value, bool):
             return self.on_value if value else self.off_value
         if isinstance(value, list | tuple):

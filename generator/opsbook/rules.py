@@ -472,7 +472,8 @@ def _variant_problems(path: str, flag: YMap) -> Iterator[Diagnostic]:
                 path,
                 variant.value_marks["value"],
                 "flag-variants",
-                f"{where}: `{value!r}` is a {_kind(value)}; the other variants hold a {', '.join(sorted(kinds))}",
+                f"{where}: `{value!r}` is a {_kind(value)}; the other variants hold "
+                f"{', '.join(sorted(kinds))} values",
             )
         kinds.add(_kind(value))
     weights = [v["weight"] for v, _ in variants if _is_number(v.get("weight"))]

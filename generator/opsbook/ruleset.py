@@ -43,6 +43,7 @@ _RULE_FILES = (
     Rule("rule-runbook-url", "rules", E, "A runbook_url that is not the alert's page sends the reader to the wrong place."),
     Rule("rule-severity", "rules", E, "A severity the runbook does not describe leaves the reader guessing how bad it is."),
     Rule("rule-unfired", "rules", W, "A documented alert that no rule fires is a runbook nobody will be sent to."),
+    Rule("flag-file", "imports", E, "A flag file opsbook cannot read is one flagd would refuse too."),
 )  # fmt: skip
 _REPORT = (
     Rule("problem-limit", "report", E, "A file with hundreds of problems is broken as a whole; the first ones say how."),

@@ -3,8 +3,8 @@ and the model. The CLI's `import` and `export` find them here by name."""
 
 from __future__ import annotations
 
-EXPORTS = ("prometheus",)
+EXPORTS = ("prometheus", "flagd")
 """Formats `opsbook export` writes."""
 
-IMPORTS = ("prometheus",)
+IMPORTS = ("prometheus", "flagd")
 """Formats `opsbook import` reads."""

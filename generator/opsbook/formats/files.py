@@ -96,15 +96,21 @@ def free_name(out: Path, stem: str, suffix: str, taken: set[str]) -> str:
     return name
 
 
-_SECTIONS = ("apiVersion", "service", "teams", "severities", "services", "alerts")
+_SECTIONS = (
+    "apiVersion", "service", "teams", "severities", "services", "flags", "alerts", "rollouts"
+)  # fmt: skip
 
 
 def definition_files(
-    out: Path, documents: dict[str, dict[str, Any]], header: str, schema: Path | None
+    out: Path,
+    documents: dict[str, dict[str, Any]],
+    header: str,
+    schema: Path | None,
+    suffix: str = ".alerts.yaml",
 ) -> dict[str, str]:
     """The definitions documents as new files for `out`: the one without a service
     (teams, severities) as `imported-policy.yaml`, each service's as
-    `<service>.alerts.yaml`, numbered where a name is taken. Each starts with `header`
+    `<service><suffix>`, numbered where a name is taken. Each starts with `header`
     (comment lines) and, when the handbook has its schema, the editor's schema line."""
     files: dict[str, str] = {}
     schema_line = ""
@@ -114,8 +120,7 @@ def definition_files(
     for service in sorted(documents):
         document = documents[service]
         stem = service.lower() if service else "imported-policy"
-        suffix = ".alerts.yaml" if service else ".yaml"
-        name = free_name(out, stem, suffix, set(files))
+        name = free_name(out, stem, suffix if service else ".yaml", set(files))
         ordered = {key: document[key] for key in _SECTIONS if key in document}
         files[name] = f"{schema_line}{header}{dump(ordered)}"
     return files

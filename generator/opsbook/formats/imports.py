@@ -28,6 +28,18 @@ def definition_id(wanted: str, limit: int = 100) -> str:
 
 
 @dataclass
+class Report:
+    """What an import makes: the new definitions by service (`""` for teams and
+    severities), what it created, what it left out, and how known definitions differ."""
+
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Made:
     """New definitions by service (`""` for teams and severities) and what was created,
     for the handbook `catalog`; `source` names the format (`prometheus`, `flagd`),

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from opsbook.catalog import slug
-from opsbook.formats.imports import LAYOUT, Made, pattern
+from opsbook.formats.imports import LAYOUT, Made, Report, pattern
 from opsbook.formats.prometheus import RuleEntry
 from opsbook.model import Alert, Catalog, Team
 from opsbook.nodes import YList, YMap
@@ -52,17 +52,17 @@ class ImportOptions:
 
 
 @dataclass
-class Imported:
-    """What an import makes: new definitions by service (`""` for teams and
-    severities), what it created, what it left out and how known alerts differ."""
+class Imported(Report):
+    """The report of a rules import, with how many alerts it made of how many rules."""
 
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: int = 0
     rules: int = 0
-    created: list[str] = field(default_factory=list)
-    not_imported: list[str] = field(default_factory=list)
-    not_kept: list[str] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)
+    units = ("rule(s)", "alert(s)")
+    """What is not imported, and what is already defined."""
+
+    @property
+    def counted(self) -> str:
+        return f"{self.alerts} alert(s) from {self.rules} rule(s)"
 
 
 @dataclass
