@@ -6,7 +6,6 @@ export → import → export gives back the same bytes."""
 from __future__ import annotations
 
 import json
-import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from referencing import Registry, Resource
 
 from test_handbook import copy_example
 from test_prometheus import opsbook, starter
-from test_prometheus_import import snapshot
+from test_prometheus_import import assert_refused, snapshot
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "flagd"
@@ -466,18 +465,14 @@ def test_bad_flag_files_are_positioned_errors_and_nothing_is_written(
     tmp_path: Path, name: str
 ) -> None:
     text, where, message = BAD[name]
-    root = starter(tmp_path / "handbook")
-    bad = root / name
-    bad.write_text(text, "utf-8")
-    good = shutil.copy(FIXTURES / "shop.flagd.json", root / "good.json")
-    before = snapshot(root / "ops")
-    done = opsbook(root, "import", "flagd", str(good), name)
-    assert done.returncode == 1, done.stdout
-    assert "Traceback" not in done.stderr
-    assert f"{name}:{where}: error [flag-file]" in done.stdout, done.stdout
-    assert message in done.stdout, done.stdout
-    assert "the files cannot be read; nothing was written" in done.stderr
-    assert snapshot(root / "ops") == before
+    assert_refused(
+        tmp_path,
+        "flagd",
+        FIXTURES / "shop.flagd.json",
+        (name, text),
+        "flag-file",
+        f"{where}: {message}",
+    )
 
 
 def test_variants_are_checked(tmp_path: Path) -> None:

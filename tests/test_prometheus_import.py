@@ -53,6 +53,26 @@ def imported(tmp_path: Path, *args: str, name: str = "handbook") -> tuple[Path, 
     return root, done
 
 
+def assert_refused(
+    tmp_path: Path, format_name: str, good: Path, bad: tuple[str, str], rule: str, said: str
+) -> None:
+    """Importing a good file with a bad one (name, text): exit 1, the bad one's problem
+    at `said` (`line:col: … message`), and nothing written."""
+    name, text = bad
+    root = starter(tmp_path / "handbook")
+    (root / name).write_text(text, "utf-8")
+    copied = shutil.copy(good, root / f"good{good.suffix}")
+    before = snapshot(root / "ops")
+    done = opsbook(root, "import", format_name, str(copied), name)
+    assert done.returncode == 1, done.stdout
+    assert "Traceback" not in done.stderr
+    where, message = said.split(" ", 1)
+    assert f"{name}:{where} error [{rule}]" in done.stdout, done.stdout
+    assert message in done.stdout, done.stdout
+    assert "the files cannot be read; nothing was written" in done.stderr
+    assert snapshot(root / "ops") == before
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file()}  # fmt: skip

@@ -15,6 +15,9 @@ from opsbook.model import (
     Alert,
     AlertEscalation,
     AlertLevel,
+    Analysis,
+    ArgoRollout,
+    ArgoStep,
     Bucketing,
     Catalog,
     Channel,
@@ -481,6 +484,7 @@ class _Builder:
             ),
             reviewed=node.get("reviewed"),
             review_by=node.get("review_by"),
+            argo=_argo(node["id"], node["argo_rollouts"]) if "argo_rollouts" in node else None,
         )
 
     def _rollback(self, raw: YMap) -> Rollback:
@@ -520,6 +524,7 @@ class _Builder:
                     self.alerts[g["alert"].lower()] if "alert" in g else None,
                     slo,
                     g.get("manual", False),
+                    _analysis(g["analysis"]) if "analysis" in g else None,
                 )
             )
         return Phase(
@@ -539,6 +544,9 @@ class _Builder:
             monitoring=_monitoring(raw.get("monitoring")),
             commands=self._steps(raw.get("commands")),
             approvals=tuple(raw.get("approvals", ())),
+            argo_steps=tuple(
+                ArgoStep(a["at"], plain(a["step"])) for a in raw.get("argo_steps", ())
+            ),
         )
 
     def _incident(self, f: SourceFile, node: YMap) -> Incident:
@@ -611,6 +619,23 @@ def _patch(obj: object, name: str, value: Any) -> None:
 
 def _source(f: SourceFile, node: YMap) -> Source:
     return Source(f.path, node.mark[0])
+
+
+def _argo(rollout_id: str, raw: YMap) -> ArgoRollout:
+    return ArgoRollout(
+        raw.get("name", rollout_id.lower()),
+        raw.get("namespace"),
+        plain(raw["metadata"]) if "metadata" in raw else None,
+        plain(raw["spec"]) if "spec" in raw else None,
+    )
+
+
+def _analysis(raw: YMap) -> Analysis:
+    return Analysis(
+        raw["template"],
+        raw.get("cluster_scope", False),
+        tuple(plain(a) for a in raw.get("args", ())),
+    )
 
 
 def plain(value: Any) -> Any:

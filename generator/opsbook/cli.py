@@ -367,7 +367,11 @@ def new(
     click.echo(f"wrote {target}")
 
 
-_EXPORT_TO = {"prometheus": Path("prometheus"), "flagd": Path("flags.flagd.json")}
+_EXPORT_TO = {
+    "prometheus": Path("prometheus"),
+    "flagd": Path("flags.flagd.json"),
+    "argo-rollouts": Path("argo-rollouts"),
+}
 
 
 @cli.command("export")
@@ -376,7 +380,8 @@ _EXPORT_TO = {"prometheus": Path("prometheus"), "flagd": Path("flags.flagd.json"
     "--out",
     type=click.Path(path_type=Path),
     help="Where to write: the folder of rule files for `prometheus` [default: prometheus]; "
-    "the flag file for `flagd` [default: flags.flagd.json].",
+    "the flag file for `flagd` [default: flags.flagd.json]; the folder of Rollouts for "
+    "`argo-rollouts` [default: argo-rollouts].",
 )
 @SITE_URL_OPTION
 @click.option(
@@ -389,9 +394,21 @@ _EXPORT_TO = {"prometheus": Path("prometheus"), "flagd": Path("flags.flagd.json"
 @click.option(
     "--strict", is_flag=True, help="prometheus: an alert level without `expr` is an error."
 )
+@click.option(
+    "--prometheus-url",
+    metavar="URL",
+    help="argo-rollouts: the Prometheus the analysis templates query "
+    "[default: http://prometheus.monitoring.svc:9090].",
+)
 @CONFIG_OPTION
 def export_format(
-    format_name: str, out: Path | None, site_url: str | None, kind: str, strict: bool, config: Path
+    format_name: str,
+    out: Path | None,
+    site_url: str | None,
+    kind: str,
+    strict: bool,
+    prometheus_url: str | None,
+    config: Path,
 ) -> None:
     """Write the handbook in another tool's format.
 
@@ -399,12 +416,17 @@ def export_format(
     `runbook_url` set to its page; levels without a PromQL `expr` are listed and left out
     (exit 1 with --strict). FORMAT `flagd` writes one flagd flag-definition file with the
     flags whose `served_by` is `flag-system`; the others are listed as not exported.
+    FORMAT `argo-rollouts` writes a Rollout per canary or blue-green rollout, with an
+    AnalysisTemplate per gate that Prometheus can judge.
     """
     handbook, _, result = _prepare(config, None)
     assert result.catalog is not None  # _prepare exits on errors
     target = out or _EXPORT_TO[format_name]
     if format_name == "flagd":
         _export_flagd(result.catalog, target)
+        return
+    if format_name == "argo-rollouts":
+        _export_argo(result.catalog, target, prometheus_url)
         return
     from opsbook.formats.prometheus import export_rules, write_export
 
@@ -455,7 +477,7 @@ def _export_flagd(catalog: Catalog, out: Path) -> None:
     help="The service of what is imported. prometheus: `group` (the rule group, the "
     "default), `namespace` (of a PrometheusRule), `label:NAME` (a label of the rule), or a "
     "fixed service id. flagd: a service id [default: the flag set's `flagSetId`, else the "
-    "file's name].",
+    "file's name]. argo-rollouts: a service id [default: the Rollout's name].",
 )
 @click.option(
     "--owner",
@@ -477,7 +499,8 @@ def import_format(
     FORMAT `prometheus` reads alerting rules (rule files, PrometheusRule resources, Lists,
     several documents, JSON) and writes one alert per alert name, with the services, team
     and severities they need. FORMAT `flagd` reads flagd flag files (JSON or YAML, flag
-    sets, `$evaluators`) and writes one flag per flag key.
+    sets, `$evaluators`) and writes one flag per flag key. FORMAT `argo-rollouts` reads
+    Rollout resources (several documents, Lists) and writes one rollout plan per Rollout.
 
     Nothing is overwritten: definitions the handbook has are reported with how they
     differ; whatever does not map is listed. What the files cannot say is a TODO
@@ -499,7 +522,9 @@ def import_format(
         f"# Made by `opsbook import {format_name}` from {listed}.\n"
         "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
     )
-    suffix = {"flagd": ".flags.yaml"}.get(format_name, ".alerts.yaml")
+    suffix = {"flagd": ".flags.yaml", "argo-rollouts": ".rollouts.yaml"}.get(
+        format_name, ".alerts.yaml"
+    )
     files = definition_files(
         target, imported.documents, header, schema if schema.is_file() else None, suffix
     )
@@ -523,11 +548,35 @@ def import_format(
         )
 
 
+def _export_argo(catalog: Catalog, out: Path, prometheus_url: str | None) -> None:
+    from opsbook.formats.argo import PROMETHEUS, export_rollouts, write_rollouts
+
+    exported = export_rollouts(catalog, prometheus_url or PROMETHEUS)
+    for line in exported.left_out:
+        click.echo(f"opsbook: {line}", err=True)
+    for path in write_rollouts(exported, out) if exported.files else []:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"opsbook: {len(exported.rollouts)} Rollout(s) and {exported.templates} "
+        f"AnalysisTemplate(s) in {len(exported.files)} file(s), {len(exported.left_out)} "
+        "thing(s) left out or changed",
+        err=True,
+    )
+
+
 def _imports(
     format_name: str, paths: list[Path], catalog: Catalog, service: str | None, owner: str | None
 ) -> Any:
     """Read the files of `format_name` and make definitions of them; files that cannot be
     read are reported at their positions and nothing is made."""
+    if format_name == "argo-rollouts":
+        from opsbook.formats.argo_import import import_rollouts, read_rollout_files
+
+        rollouts, templates, others, problems = read_rollout_files(paths)
+        _unreadable(problems)
+        imported = import_rollouts(rollouts, templates, catalog, service, owner)
+        imported.not_imported[:0] = others
+        return imported
     if format_name == "flagd":
         from opsbook.formats.flagd_import import import_flags, read_flag_files
 

@@ -66,6 +66,8 @@ class Condition:
         parts = []
         if self.metric:
             parts.append(self.metric)
+        elif self.expr and self.operator is not None and self.threshold is not None:
+            parts.append(" ".join(self.expr.split()))
         if self.operator is not None and self.threshold is not None:
             unit = self.unit or ""
             spaced = "" if unit in ("", "%") or unit.startswith("/") else " "
@@ -503,6 +505,15 @@ class CheckItem:
 
 
 @dataclass(frozen=True, eq=False)
+class Analysis:
+    """An Argo Rollouts analysis that judges a gate: its template and the step's arguments."""
+
+    template: str
+    cluster_scope: bool = False
+    args: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class Gate:
     """What must hold before a rollout phase goes on: a metric, alert, SLO or manual check."""
 
@@ -512,6 +523,19 @@ class Gate:
     alert: Alert | None = None
     slo: Slo | None = None
     manual: bool = False
+    analysis: Analysis | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ArgoStep:
+    """An Argo Rollouts step with no meaning in the plan, kept as written."""
+
+    at: str
+    step: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.step))
 
 
 @dataclass(frozen=True, eq=False)
@@ -543,6 +567,7 @@ class Phase:
     monitoring: Monitoring | None = None
     commands: tuple[Step, ...] = ()
     approvals: tuple[str, ...] = ()
+    argo_steps: tuple[ArgoStep, ...] = ()
 
     @property
     def traffic(self) -> str | None:
@@ -586,6 +611,21 @@ class Risk:
 
 
 @dataclass(frozen=True, eq=False)
+class ArgoRollout:
+    """The Argo Rollouts `Rollout` that executes a rollout plan."""
+
+    name: str
+    namespace: str | None = None
+    metadata: dict[str, Any] | None = None
+    spec: dict[str, Any] | None = None
+
+    def command(self, verb: str) -> str:
+        """The `kubectl argo rollouts` command `verb` (promote, abort, undo) for it."""
+        where = f" -n {self.namespace}" if self.namespace else ""
+        return f"kubectl argo rollouts {verb} {self.name}{where}"
+
+
+@dataclass(frozen=True, eq=False)
 class Rollout:
     """A rollout plan: its gating flag, prerequisites, phases, rollback, launch items."""
 
@@ -607,6 +647,7 @@ class Rollout:
     risks: tuple[Risk, ...] = ()
     reviewed: str | None = None
     review_by: str | None = None
+    argo: ArgoRollout | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,6 +26,7 @@ import jinja2
 from opsbook import defaults, escape, parallel
 from opsbook.checks import Check, check_sections, tick_note
 from opsbook.diagnostics import OpsbookError
+from opsbook.formats import yamltext
 from opsbook.model import (
     Alert,
     Catalog,
@@ -266,6 +267,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         brief=escape.brief,
         mermaid=escape.mermaid,
         fill=_fill,
+        yaml=yamltext.dump,
     )
     links = _Links(options)
     env.globals.update(

@@ -3,8 +3,8 @@ and the model. The CLI's `import` and `export` find them here by name."""
 
 from __future__ import annotations
 
-EXPORTS = ("prometheus", "flagd")
+EXPORTS = ("prometheus", "flagd", "argo-rollouts")
 """Formats `opsbook export` writes."""
 
-IMPORTS = ("prometheus", "flagd")
+IMPORTS = ("prometheus", "flagd", "argo-rollouts")
 """Formats `opsbook import` reads."""

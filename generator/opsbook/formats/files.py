@@ -19,6 +19,7 @@ from opsbook.loader import (
     display_path,
     read_file,
 )
+from opsbook.nodes import Mark
 
 
 def input_files(paths: list[Path]) -> list[Path]:
@@ -39,6 +40,18 @@ def input_files(paths: list[Path]) -> list[Path]:
             )
         )
     return sorted(dict.fromkeys(found), key=str)
+
+
+class Problems:
+    """Collects the problems of one file under one rule, each at its position."""
+
+    def __init__(self, shown: str, rule: str) -> None:
+        self.shown = shown
+        self.rule = rule
+        self.found: list[Diagnostic] = []
+
+    def __call__(self, mark: Mark, message: str) -> None:
+        self.found.append(Diagnostic(self.shown, *mark, Level.ERROR, self.rule, message))
 
 
 def read_documents(

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.catalog import plain
-from opsbook.diagnostics import Diagnostic, Level
-from opsbook.formats.files import read_documents
+from opsbook.diagnostics import Diagnostic
+from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.flagd import flagd_flag
 from opsbook.formats.imports import Made, Report, definition_id
 from opsbook.model import Catalog, Flag
@@ -79,7 +79,7 @@ def read_flag_files(paths: list[Path]) -> tuple[list[FlagEntry], list[Diagnostic
     entries: list[FlagEntry] = []
     problems: list[Diagnostic] = []
     for shown, documents in read_documents(paths, "flag-file", problems):
-        problem = _Problems(shown)
+        problem = Problems(shown, "flag-file")
         read: list[FlagEntry] = []
         for document in documents or [None]:
             _read_document(document, shown, read, problem)
@@ -89,18 +89,7 @@ def read_flag_files(paths: list[Path]) -> tuple[list[FlagEntry], list[Diagnostic
     return entries, problems
 
 
-class _Problems:
-    """Collects the problems of one file, each at its position."""
-
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-        self.found: list[Diagnostic] = []
-
-    def __call__(self, mark: Mark, message: str) -> None:
-        self.found.append(Diagnostic(self.shown, *mark, Level.ERROR, "flag-file", message))
-
-
-def _read_document(document: Any, shown: str, entries: list[FlagEntry], problem: _Problems) -> None:
+def _read_document(document: Any, shown: str, entries: list[FlagEntry], problem: Problems) -> None:
     flags = document.get("flags") if isinstance(document, YMap) else None
     if not isinstance(flags, YMap | YList):
         problem(
@@ -126,7 +115,7 @@ def _read_document(document: Any, shown: str, entries: list[FlagEntry], problem:
         entries[0].not_kept[:0] = not_kept
 
 
-def _flags(flags: YMap | YList, problem: _Problems) -> list[tuple[str, Any, Mark]]:
+def _flags(flags: YMap | YList, problem: Problems) -> list[tuple[str, Any, Mark]]:
     if isinstance(flags, YMap):
         return [(str(key), node, flags.key_marks[key]) for key, node in flags.items()]
     found = []
@@ -139,7 +128,7 @@ def _flags(flags: YMap | YList, problem: _Problems) -> list[tuple[str, Any, Mark
     return found
 
 
-def _evaluators(document: YMap, problem: _Problems) -> dict[str, Any]:
+def _evaluators(document: YMap, problem: Problems) -> dict[str, Any]:
     shared = document.get("$evaluators")
     if shared is None:
         return {}
@@ -152,7 +141,7 @@ def _evaluators(document: YMap, problem: _Problems) -> dict[str, Any]:
     return {name: rule for name, rule in shared.items() if isinstance(rule, YMap)}
 
 
-def _metadata(node: YMap, what: str, problem: _Problems) -> dict[str, Any]:
+def _metadata(node: YMap, what: str, problem: Problems) -> dict[str, Any]:
     metadata = node.get("metadata")
     if metadata is None:
         return {}
@@ -175,7 +164,7 @@ def _read_flag(
     mark: Mark,
     evaluators: dict[str, Any],
     set_metadata: dict[str, Any],
-    problem: _Problems,
+    problem: Problems,
 ) -> FlagEntry | None:
     what = f"flag `{key}`"
     if not isinstance(node, YMap):
@@ -254,7 +243,7 @@ def _shown(value: Any) -> str:
     return "missing" if value is None else f"`{value}`"
 
 
-def _resolved(rule: Any, evaluators: dict[str, Any], what: str, problem: _Problems) -> Any:
+def _resolved(rule: Any, evaluators: dict[str, Any], what: str, problem: Problems) -> Any:
     """The rule with every `{"$ref": name}` replaced by the shared evaluator `name`."""
     if isinstance(rule, YMap):
         if set(rule) == {"$ref"}:
