@@ -3,6 +3,7 @@ built example site, over HTTP and from file://, with every network request refus
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -40,12 +41,12 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The example handbook built once and served over HTTP on a free local port.
+@contextlib.contextmanager
+def built_and_served(root: Path) -> Iterator[str]:
+    """The handbook at `root` built and served over HTTP on a free local port.
 
     Material's instant navigation only works when `site_url` is where the site is
-    served, so the copy's mkdocs.yml gets the server's address before the build.
+    served, so mkdocs.yml gets the server's address before the build.
     """
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -54,7 +55,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    root = copy_example(tmp_path_factory.mktemp("browser"))
     handler = functools.partial(Quiet, directory=str(root / "site"))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -64,7 +64,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     assert result.returncode == 0, result.stderr
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield root, url
+    yield url
     httpd.shutdown()
     httpd.server_close()
     # A request thread lives as long as the browser keeps its connection open; the tests
@@ -72,6 +72,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and "process_request" in thread.name:
             thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The example handbook built once and served over HTTP on a free local port."""
+    root = copy_example(tmp_path_factory.mktemp("browser"))
+    with built_and_served(root) as url:
+        yield root, url
 
 
 @pytest.fixture(scope="module")

@@ -504,6 +504,6 @@ def test_the_flags_page_shows_what_a_flag_system_serves(tmp_path: Path) -> None:
     assert "| Served by | a flag system, evaluated at run time |" in page
     assert "`classic` = `classic` (50%); `compact` = `compact` (30%)" in page
     assert "disabled** there, so the code's own default applies" in page
-    assert "| Metadata | `unit`: `products`, `reviewed`: `True` |" in page
+    assert "| Metadata | `unit`: `products`, `reviewed`: `true` |" in page
     assert '```json\n{\n  "if": [\n    {\n      "starts_with"' in page
     assert "| Served by | an environment variable, read by the process |" in page

@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from opsbook.validate import validate_paths
-from test_browser import browser, root, served, server  # noqa: F401  (fixtures)
+from test_argo import ROLLOUTS
+from test_browser import browser, built_and_served, root, served, server  # noqa: F401
+from test_flagd import FLAGS
+from test_prometheus import starter
 
 pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]'")
 
@@ -69,6 +72,40 @@ def test_every_page_reads_well_at_laptop_and_phone_width(
         problems += [f"{url or 'home'}: {p}" for p in tab.evaluate(AUDIT)]
         problems += [f"{url or 'home'}: script error: {e}" for e in tab.errors]
     assert problems == [], "\n".join(problems)
+
+
+def test_argo_and_flag_system_pages_read_well(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """Pages the example has none of: Rollouts executed by Argo Rollouts (commands per
+    phase, steps as configured) and flags a flag system serves (targeting, weights)."""
+    shop = starter(tmp_path / "shop")
+    (shop / "ops" / "shop.rollouts.yaml").write_text(ROLLOUTS, "utf-8")
+    (shop / "ops" / "shop.flags.yaml").write_text(FLAGS, "utf-8")
+    paths = ("checklists/search-canary/", "checklists/shop-release/", "runbooks/flags/")
+    with built_and_served(shop) as url:
+
+        def local_only(route: Any) -> None:
+            allowed = route.request.url.startswith((url, "data:"))
+            route.continue_() if allowed else route.abort()
+
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 800})
+            context.route("**/*", local_only)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            for path in paths:
+                page.goto(url + path)
+                page.wait_for_load_state("load")
+                problems = page.evaluate(AUDIT)
+                assert problems == [] and errors == [], (width, path, problems, errors)
+            page.goto(url + "checklists/search-canary/")
+            shown = page.locator("pre", has_text="kubectl argo rollouts promote search-web -n shop")
+            assert shown.count() == 3 and shown.first.is_visible()
+            kept = page.get_by_text("As configured in Argo Rollouts, before this phase's")
+            assert kept.is_visible()
+            page.goto(url + "runbooks/flags/")
+            assert page.locator("pre", has_text='"starts_with"').is_visible()
+            context.close()
 
 
 def alert_pages(site: Path) -> list[str]:

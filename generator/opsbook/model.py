@@ -355,6 +355,11 @@ class Flag:
         return None if variant.weight is None or not total else 100 * variant.weight / total
 
     @property
+    def metadata_shown(self) -> tuple[tuple[str, str], ...]:
+        """The metadata with each value as the flag system holds it (`true`, `3`, text)."""
+        return tuple((k, v if isinstance(v, str) else json.dumps(v)) for k, v in self.metadata)
+
+    @property
     def targeting_json(self) -> str:
         """The targeting rule as indented JSON, as a flag system reads it."""
         return json.dumps(self.targeting, indent=2, ensure_ascii=False)
