@@ -36,6 +36,7 @@ from opsbook.model import (
     Gate,
     HealthCheck,
     Incident,
+    Indicator,
     Link,
     Member,
     Monitoring,
@@ -183,6 +184,9 @@ class _Builder:
         services = self._each("services")
         for f, node in services:
             self.services[node["id"].lower()] = self._service(f, node)
+        for f, node in self._each("slos"):
+            service = self._service_of(f, node)
+            _patch(service, "slos", (*service.slos, _slo(node)))
         for (_, node), service in zip(services, self.services.values(), strict=True):
             for dependency, raw in zip(
                 service.dependencies, node.get("dependencies", ()), strict=True
@@ -323,17 +327,7 @@ class _Builder:
                 )
                 for h in node.get("health_checks", ())
             ),
-            slos=tuple(
-                Slo(
-                    s["id"],
-                    s["name"],
-                    _condition(s["objective"]),
-                    s.get("kind", "slo"),
-                    s.get("window"),
-                    s.get("description"),
-                )
-                for s in node.get("slos", ())
-            ),
+            slos=tuple(_slo(s) for s in node.get("slos", ())),
             config=tuple(
                 ConfigValue(c["key"], plain(c.get("default")), c.get("unit"), c.get("description"))
                 for c in node.get("config", ())
@@ -525,6 +519,7 @@ class _Builder:
                     slo,
                     g.get("manual", False),
                     _analysis(g["analysis"]) if "analysis" in g else None,
+                    g.get("slo"),
                 )
             )
         return Phase(
@@ -619,6 +614,36 @@ def _patch(obj: object, name: str, value: Any) -> None:
 
 def _source(f: SourceFile, node: YMap) -> Source:
     return Source(f.path, node.mark[0])
+
+
+def _slo(raw: YMap) -> Slo:
+    indicator = raw.get("indicator")
+    time_slice = raw.get("time_slice", {})
+    calendar = raw.get("calendar")
+    return Slo(
+        raw["id"],
+        raw["name"],
+        _condition(raw["objective"]),
+        raw.get("kind", "slo"),
+        raw.get("window"),
+        raw.get("description"),
+        Indicator(
+            indicator.get("name"),
+            indicator.get("description"),
+            indicator.get("source", "Prometheus"),
+            indicator.get("counter"),
+            *(plain(indicator.get(k)) for k in ("good", "bad", "total", "threshold")),
+        )
+        if indicator
+        else None,
+        raw.get("target"),
+        raw.get("budgeting", "occurrences"),
+        time_slice.get("window"),
+        time_slice.get("target"),
+        (calendar["period"], calendar.get("start"), calendar.get("time_zone"))
+        if calendar
+        else None,
+    )
 
 
 def _argo(rollout_id: str, raw: YMap) -> ArgoRollout:

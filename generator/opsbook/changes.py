@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from opsbook.catalog import plain
 from opsbook.loader import SourceFile
-from opsbook.rules import KINDS, REFERENCES, definitions, walk
+from opsbook.rules import KINDS, REFERENCES, definition_key, definitions, walk
 
 Key = tuple[str, str]
 """A definition as (section, lower-cased id); a release record as ("releases", path)."""
 
-SHARED = frozenset({"services", "teams", "severities", "escalations"})
+SHARED = frozenset({"services", "slos", "teams", "severities", "escalations"})
 """Sections whose definitions most pages show and most definitions point at: a change to
 one of them is treated as a change to everything."""
 
@@ -39,7 +39,7 @@ def fingerprints(source: SourceFile) -> Fingerprints:
     refs: dict[Key, frozenset[Key]] = {}
     for section in KINDS:
         for node, _ in definitions(source, section):
-            key = (section, node["id"].lower())
+            key = (section, definition_key(source, section, node))
             prints[key] = (source.path, node.mark[0], file_service, repr(plain(node)))
             targets = {
                 (target, value.lower())

@@ -477,7 +477,8 @@ def _export_flagd(catalog: Catalog, out: Path) -> None:
     help="The service of what is imported. prometheus: `group` (the rule group, the "
     "default), `namespace` (of a PrometheusRule), `label:NAME` (a label of the rule), or a "
     "fixed service id. flagd: a service id [default: the flag set's `flagSetId`, else the "
-    "file's name]. argo-rollouts: a service id [default: the Rollout's name].",
+    "file's name]. argo-rollouts: a service id [default: the Rollout's name]. openslo: a "
+    "service id [default: each SLO's `spec.service`].",
 )
 @click.option(
     "--owner",
@@ -501,6 +502,8 @@ def import_format(
     and severities they need. FORMAT `flagd` reads flagd flag files (JSON or YAML, flag
     sets, `$evaluators`) and writes one flag per flag key. FORMAT `argo-rollouts` reads
     Rollout resources (several documents, Lists) and writes one rollout plan per Rollout.
+    FORMAT `openslo` reads OpenSLO v1 SLO, SLI, Service and DataSource objects and writes
+    one SLO per objective into its service's `slos`.
 
     Nothing is overwritten: definitions the handbook has are reported with how they
     differ; whatever does not map is listed. What the files cannot say is a TODO
@@ -522,9 +525,11 @@ def import_format(
         f"# Made by `opsbook import {format_name}` from {listed}.\n"
         "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
     )
-    suffix = {"flagd": ".flags.yaml", "argo-rollouts": ".rollouts.yaml"}.get(
-        format_name, ".alerts.yaml"
-    )
+    suffix = {
+        "flagd": ".flags.yaml",
+        "argo-rollouts": ".rollouts.yaml",
+        "openslo": ".slos.yaml",
+    }.get(format_name, ".alerts.yaml")
     files = definition_files(
         target, imported.documents, header, schema if schema.is_file() else None, suffix
     )
@@ -569,6 +574,12 @@ def _imports(
 ) -> Any:
     """Read the files of `format_name` and make definitions of them; files that cannot be
     read are reported at their positions and nothing is made."""
+    if format_name == "openslo":
+        from opsbook.formats.openslo import import_slos, read_openslo_files
+
+        objects, problems = read_openslo_files(paths)
+        _unreadable(problems)
+        return import_slos(objects, catalog, service, owner)
     if format_name == "argo-rollouts":
         from opsbook.formats.argo_import import import_rollouts, read_rollout_files
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,6 +190,50 @@ class HealthCheck:
 
 
 @dataclass(frozen=True, eq=False)
+class Indicator:
+    """How an SLO is measured: a ratio of good (or bad) to all events, or a threshold on
+    one metric, each a query (text, or a metric source's own spec)."""
+
+    name: str | None = None
+    description: str | None = None
+    source: str = "Prometheus"
+    counter: bool | None = None
+    good: str | dict[str, Any] | None = None
+    bad: str | dict[str, Any] | None = None
+    total: str | dict[str, Any] | None = None
+    threshold: str | dict[str, Any] | None = None
+
+    @property
+    def queries(self) -> tuple[tuple[str, str, str], ...]:
+        """(what it counts, the query as text, its language) for each query."""
+        said = (
+            ("good", "Good events"),
+            ("bad", "Bad events"),
+            ("total", "All events"),
+            ("threshold", "The metric"),
+        )
+        found = []
+        for key, what in said:
+            query = getattr(self, key)
+            if isinstance(query, str):
+                found.append((what, query, "promql" if self.source == "Prometheus" else ""))
+            elif query is not None:
+                found.append((what, json.dumps(query, indent=2, ensure_ascii=False), "json"))
+        return tuple(found)
+
+    @property
+    def ratio_query(self) -> str | None:
+        """For a Prometheus ratio: the good share of events (0–1) as one PromQL query."""
+        if self.source != "Prometheus" or not isinstance(self.total, str):
+            return None
+        if isinstance(self.good, str):
+            return f"({self.good}) / ({self.total})"
+        if isinstance(self.bad, str):
+            return f"1 - ({self.bad}) / ({self.total})"
+        return None
+
+
+@dataclass(frozen=True, eq=False)
 class Slo:
     """A service level objective (or indicator) of a service."""
 
@@ -198,6 +243,62 @@ class Slo:
     kind: str = "slo"
     window: str | None = None
     description: str | None = None
+    indicator: Indicator | None = None
+    target: float | int | None = None
+    budgeting: str = "occurrences"
+    slice_window: str | None = None
+    slice_target: float | int | None = None
+    calendar: tuple[str, str | None, str | None] | None = None
+
+    @property
+    def period(self) -> str | None:
+        """The compliance window in words: `28d, rolling` or `1M, calendar from …`."""
+        if self.calendar is not None:
+            period, start, zone = self.calendar
+            since = f" from {start}" if start else ""
+            return f"{period}, calendar{since}{f' ({zone})' if zone else ''}"
+        return f"{self.window}, rolling" if self.window else None
+
+    @property
+    def budget(self) -> str | None:
+        """The error budget in words, with what it amounts to where that is known."""
+        if self.target is None:
+            return None
+        share = f"{100 - self.target:.6g}%"
+        if self.budgeting == "occurrences":
+            text = f"{share} of events may be bad"
+        elif self.budgeting == "timeslices":
+            good = (
+                f" (a slice is good when {self.slice_target:g}% of it is)"
+                if (self.slice_target is not None)
+                else ""
+            )
+            text = f"{share} of the {self.slice_window} slices may be bad{good}"
+        else:
+            text = f"the {self.slice_window} slices' good ratios may average {share} below 100%"
+        seconds = _seconds(self.window) if self.window and self.calendar is None else None
+        if seconds:
+            allowed = seconds * (100 - self.target) / 100
+            text += f"; over {self.window}, about {_spoken(allowed)} of full outage"
+        return text
+
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def _seconds(duration: str) -> float:
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration)
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
+def _spoken(seconds: float) -> str:
+    """Seconds as `3h 36m` or `43m 12s`: the two largest units."""
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")) if v]
+    return " ".join(parts[:2]) or "0s"
 
 
 @dataclass(frozen=True, eq=False)
@@ -529,6 +630,8 @@ class Gate:
     slo: Slo | None = None
     manual: bool = False
     analysis: Analysis | None = None
+    slo_ref: str | None = None
+    """The SLO as the definition names it, `service/slo-id`."""
 
 
 @dataclass(frozen=True, eq=False)

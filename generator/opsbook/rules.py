@@ -15,6 +15,7 @@ from opsbook.ruleset import RULES
 
 KINDS = {
     "services": "service",
+    "slos": "SLO",
     "teams": "team",
     "severities": "severity",
     "escalations": "escalation policy",
@@ -70,6 +71,7 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("communication.channels[].team", "teams"),
     ),
     "checklists": (("service", "services"),),
+    "slos": (("service", "services"),),
 }
 """Where each section refers to other definitions: a path inside a definition, and the
 section the id must be defined in. Flag settings inside steps are added below."""
@@ -79,7 +81,7 @@ for _section, _lists in _STEP_LISTS.items():
 for _section, _paths in _SETTINGS.items():
     REFERENCES[_section] += tuple((f"{p}.flag", "flags") for p in _paths)
 
-_NEEDS_SERVICE = ("flags", "alerts", "rollouts", "incidents")
+_NEEDS_SERVICE = ("slos", "flags", "alerts", "rollouts", "incidents")
 _NESTED_IDS = {
     "services": ("health_checks", "slos", "procedures"),
     "rollouts": ("phases",),
@@ -96,7 +98,7 @@ class Defined:
 
 
 Index = dict[str, dict[str, Defined]]
-"""Section → lower-cased id → where it is defined."""
+"""Section → lower-cased id → where it is defined (for `slos`, `service/id`)."""
 
 MaybeDefined = frozenset[str] | None
 """Lower-cased ids that may be defined in files that could not be loaded, so are not
@@ -134,6 +136,13 @@ def definitions(source: SourceFile, section: str) -> Iterator[tuple[YMap, Mark]]
             yield node, node.value_marks["id"]
 
 
+def definition_key(source: SourceFile, section: str, node: YMap) -> str:
+    """The definition's id in lower case; for an SLO, `service/id` (unique per service)."""
+    if section == "slos":
+        return f"{node.get('service', source.data.get('service'))}/{node['id']}".lower()
+    return str(node["id"]).lower()
+
+
 def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
     """Every definition by section and case-folded id; duplicates reported at the later one."""
     index: Index = {section: {} for section in KINDS}
@@ -141,7 +150,7 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
     for source in files:
         for section, kind in KINDS.items():
             for node, mark in definitions(source, section):
-                key = node["id"].lower()
+                key = definition_key(source, section, node)
                 first = index[section].get(key)
                 if first is None:
                     index[section][key] = Defined(source.path, mark, node)
@@ -157,7 +166,26 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
                         "regardless of case)",
                     )
                 )
+    found.extend(_slos_listed_twice(index))
     return index, found
+
+
+def _slos_listed_twice(index: Index) -> Iterator[Diagnostic]:
+    """SLOs of the `slos` section whose id the service lists itself too."""
+    for key, defined in index["slos"].items():
+        service_id, _, slo_id = key.partition("/")
+        service = index["services"].get(service_id)
+        if service is None:
+            continue
+        for value, mark in walk(service.node, "slos[].id"):
+            if isinstance(value, str) and value.lower() == slo_id:
+                yield _diag(
+                    defined.path,
+                    defined.mark,
+                    "duplicate-id",
+                    f"SLO id `{defined.node['id']}` is already defined in service "
+                    f"`{service.node['id']}` at {service.path}:{mark[0]}:{mark[1]}",
+                )
 
 
 def check_files(
@@ -242,6 +270,9 @@ def _slo_exists(ref: str, index: Index, maybe: MaybeDefined) -> bool:
     service = index["services"].get(service_id.lower())
     if service is None:  # unless it may be defined in a file that could not be loaded
         return maybe is None or service_id.lower() in maybe
+    listed = index["slos"].get(ref.lower())
+    if listed is not None and listed.node["id"] == slo_id:
+        return True
     return any(value == slo_id for value, _ in walk(service.node, "slos[].id"))
 
 

@@ -44,6 +44,7 @@ _RULE_FILES = (
     Rule("rule-severity", "rules", E, "A severity the runbook does not describe leaves the reader guessing how bad it is."),
     Rule("rule-unfired", "rules", W, "A documented alert that no rule fires is a runbook nobody will be sent to."),
     Rule("flag-file", "imports", E, "A flag file opsbook cannot read is one flagd would refuse too."),
+    Rule("slo-file", "imports", E, "An OpenSLO file opsbook cannot read is one an OpenSLO tool would refuse too."),
     Rule("rollout-file", "imports", E, "A Rollout opsbook cannot read is one Argo Rollouts would refuse too."),
 )  # fmt: skip
 _REPORT = (

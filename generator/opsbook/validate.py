@@ -104,7 +104,7 @@ def _is_under(path: Path, chosen: list[Path]) -> bool:
     return any(path == c or path.is_relative_to(c) for c in chosen)
 
 
-_LOOKED_INTO = ("services", "teams", "severities", "flags")
+_LOOKED_INTO = ("services", "slos", "teams", "severities", "flags")
 """Sections whose content a rule reads while checking another file (an SLO a gate names,
 whether a severity pages, a team's channels, a flag's type). A rule that starts reading
 another section's content must add it here, or `Validator` would reuse stale findings."""

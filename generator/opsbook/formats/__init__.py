@@ -6,5 +6,5 @@ from __future__ import annotations
 EXPORTS = ("prometheus", "flagd", "argo-rollouts")
 """Formats `opsbook export` writes."""
 
-IMPORTS = ("prometheus", "flagd", "argo-rollouts")
+IMPORTS = ("prometheus", "flagd", "argo-rollouts", "openslo")
 """Formats `opsbook import` reads."""

@@ -243,6 +243,14 @@ class _Writer:
         elif gate.alert is not None:
             query = f'sum(ALERTS{{alertname="{gate.alert.id}", alertstate="firing"}}) or vector(0)'
             success = "result[0] == 0"
+        elif (
+            gate.slo is not None
+            and gate.slo.indicator is not None
+            and gate.slo.indicator.ratio_query is not None
+            and gate.slo.target is not None
+        ):
+            query = gate.slo.indicator.ratio_query
+            success = f"result[0] >= {gate.slo.target / 100:.10g}"
         else:
             return None
         name = resource_name(f"{self.name}-{gate.id}")
@@ -297,6 +305,8 @@ def gate_definition(gate: Gate) -> dict[str, Any]:
         definition["condition"] = {k: v for k, v in fields.items() if v is not None}
     if gate.alert is not None:
         definition["alert"] = gate.alert.id
+    if gate.slo_ref is not None:
+        definition["slo"] = gate.slo_ref
     return definition
 
 

@@ -278,7 +278,7 @@ def import_rollouts(
             )
             continue
         service_id = made.service(service or entry.name, entry.path)
-        builder = _Builder(entry, templates, alerts, result)
+        builder = _Builder(entry, templates, alerts, result, catalog)
         made.add(service_id, "rollouts", builder.definition(rollout_id))
         result.rollouts += 1
     return result
@@ -293,10 +293,12 @@ class _Builder:
         templates: dict[str, dict[str, Any]],
         alerts: set[str],
         result: ArgoImported,
+        catalog: Catalog,
     ) -> None:
         self.entry = entry
         self.templates = templates
         self.alerts = alerts
+        self.slos = {f"{s.id}/{slo.id}".lower() for s in catalog.services for slo in s.slos}
         self.result = result
 
     def definition(self, rollout_id: str) -> dict[str, Any]:
@@ -452,13 +454,14 @@ class _Builder:
             return None
         if not isinstance(gate, dict) or not isinstance(gate.get("check"), str):
             return None
-        if "alert" in gate and str(gate["alert"]).lower() not in self.alerts:
-            self.result.not_kept.append(
-                f"{self.entry.where}: Rollout `{self.entry.name}`: the gate of template "
-                f"`{name}` watches alert `{gate['alert']}`, which the handbook lacks; the gate "
-                "names the template instead"
-            )
-            return None
+        for key, known in (("slo", self.slos), ("alert", self.alerts)):
+            if key in gate and str(gate[key]).lower() not in known:
+                self.result.not_kept.append(
+                    f"{self.entry.where}: Rollout `{self.entry.name}`: the gate of template "
+                    f"`{name}` names {key} `{gate[key]}`, which the handbook lacks; the gate "
+                    "names the template instead"
+                )
+                return None
         return gate
 
     def _check(self, name: str) -> str:

@@ -110,7 +110,8 @@ def free_name(out: Path, stem: str, suffix: str, taken: set[str]) -> str:
 
 
 _SECTIONS = (
-    "apiVersion", "service", "teams", "severities", "services", "flags", "alerts", "rollouts"
+    "apiVersion", "service", "teams", "severities", "services", "slos", "flags", "alerts",
+    "rollouts",
 )  # fmt: skip
 
 
