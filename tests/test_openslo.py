@@ -185,3 +185,20 @@ def test_bad_openslo_files_are_positioned_errors_and_nothing_is_written(
         "slo-file",
         f"{where}: {message}",
     )
+
+
+def test_serve_renders_an_edited_slo_as_a_fresh_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept validator of `opsbook serve` sees an SLO of the `slos` section change."""
+    from test_incremental import Kept
+
+    root = imported(tmp_path)
+    monkeypatch.chdir(root)
+    kept = Kept(root)
+    kept.rebuild()
+    path = root / "ops" / "checkout.slos.yaml"
+    path.write_text(path.read_text("utf-8").replace("target: 99.9", "target: 99.5"), "utf-8")
+    again, pages = kept.rebuild()
+    assert pages is not None and (again, pages) == kept.fresh()
+    assert "0\\.5\\% of events may be bad" in pages["runbooks/checkout/index.md"]

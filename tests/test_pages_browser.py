@@ -17,7 +17,8 @@ from opsbook.validate import validate_paths
 from test_argo import ROLLOUTS
 from test_browser import browser, built_and_served, root, served, server  # noqa: F401
 from test_flagd import FLAGS
-from test_prometheus import starter
+from test_openslo import INPUTS as OPENSLO
+from test_prometheus import opsbook, starter
 
 pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]'")
 
@@ -76,11 +77,15 @@ def test_every_page_reads_well_at_laptop_and_phone_width(
 
 def test_argo_and_flag_system_pages_read_well(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     """Pages the example has none of: Rollouts executed by Argo Rollouts (commands per
-    phase, steps as configured) and flags a flag system serves (targeting, weights)."""
+    phase, steps as configured), flags a flag system serves (targeting, weights) and
+    SLOs imported from OpenSLO (queries, budgets)."""
     shop = starter(tmp_path / "shop")
     (shop / "ops" / "shop.rollouts.yaml").write_text(ROLLOUTS, "utf-8")
     (shop / "ops" / "shop.flags.yaml").write_text(FLAGS, "utf-8")
-    paths = ("checklists/search-canary/", "checklists/shop-release/", "runbooks/flags/")
+    slos = opsbook(shop, "import", "openslo", *map(str, OPENSLO))
+    assert slos.returncode == 0, slos.stdout + slos.stderr
+    paths = ("checklists/search-canary/", "checklists/shop-release/", "runbooks/flags/",
+             "runbooks/checkout/")  # fmt: skip
     with built_and_served(shop) as url:
 
         def local_only(route: Any) -> None:
@@ -105,6 +110,8 @@ def test_argo_and_flag_system_pages_read_well(browser: Any, tmp_path: Path) -> N
             assert kept.is_visible()
             page.goto(url + "runbooks/flags/")
             assert page.locator("pre", has_text='"starts_with"').is_visible()
+            page.goto(url + "runbooks/checkout/")
+            assert page.get_by_text("about 40m 19s of full outage").is_visible()
             context.close()
 
 

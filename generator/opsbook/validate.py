@@ -267,6 +267,8 @@ def _maybe_defined(unloaded: list[_Checked]) -> MaybeDefined:
 
 def _definitions(catalog: Catalog) -> Iterator[tuple[Key, Any]]:
     for section in KINDS:
+        if section == "slos":  # held by their services; a change rebuilds them (SHARED)
+            continue
         for definition in getattr(catalog, section):
             yield (section, definition.id.lower()), definition
 
