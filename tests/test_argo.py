@@ -398,6 +398,8 @@ BAD = {
                     '{"canary": {"steps": [{"setWeight": 120}]}}}}', "1:105",
                     "setWeight `120` is not a whole number from 0 to 100"),
     "not-k8s.yaml": ("flags:\n  a: {state: ENABLED}\n", "1:1", "not a Kubernetes resource"),
+    "name.yaml": ("kind: Rollout\nmetadata: {name: 'a; rm -rf /'}\nspec: {}\n", "2:18",
+                  "Rollout name `a; rm -rf /` is not one Kubernetes accepts"),
     "blue-green.yaml": ("kind: Rollout\nmetadata: {name: a}\nspec:\n  strategy:\n"
                         "    blueGreen: {previewService: p}\n", "5:16",
                         "a blue-green strategy without `activeService`"),

@@ -452,6 +452,11 @@ BAD = {
     "ref.json": ('{"flags": {"a": {"state": "ENABLED", "variants": {"x": true},\n'
                  ' "targeting": {"if": [{"$ref": "nope"}, "x", null]}}}}', "2:32",
                  "no evaluator `nope` in `$evaluators`"),
+    "empty-key.json": ('{"flags": {"": {"state": "ENABLED", "variants": {"x": true}}}}', "1:12",
+                       "a flag key is empty"),
+    "cycle.yaml": ("$evaluators:\n  a: {$ref: b}\n  b: {or: [{$ref: a}]}\nflags:\n  f:\n"
+                   "    state: ENABLED\n    variants: {x: 1}\n    targeting: {$ref: a}\n",
+                   "3:19", "flag `f`: evaluator `a` refers to itself"),
     "default.yaml": ("flags:\n  a:\n    state: ENABLED\n    variants: {x: 1}\n"
                      "    defaultVariant: y\n", "5:21", "`defaultVariant` `y` is not one of"),
     "list.yaml": ("flags:\n  - state: ENABLED\n    variants: {x: 1}\n", "2:5",

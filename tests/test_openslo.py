@@ -166,6 +166,10 @@ BAD = {
     "target.yaml": ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n"
                     "  indicatorRef: x\n  objectives: [{target: 99.9}]\n", "7:25",
                     "target `99.9` is not from 0 to 1"),
+    "ratio.yaml": ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n"
+                   "  indicator: {spec: {ratioMetric: {good: 1, total: {metricSource: {}}}}}\n"
+                   "  objectives: [{target: 0.9}]\n", "6:42",
+                   "SLO `a`: the ratio's `good` has no `metricSource`"),
     "method.yaml": ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n"
                     "  budgetingMethod: Events\n  indicatorRef: x\n  objectives: [{target: 0.9}]\n",
                     "6:20", "budgetingMethod `Events` is not"),

@@ -53,6 +53,8 @@ _GO_DURATION = re.compile(r"^((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60,
              "h": 3600}  # fmt: skip
 _APPROVAL = "TODO: who promotes the rollout past this pause"
+_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_NAMESPACE = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass
@@ -145,6 +147,16 @@ def _read_resource(
     if not isinstance(name, str) or not name:
         problem(document.value_marks.get("metadata", document.mark), "a Rollout without a name")
         return
+    assert isinstance(metadata, YMap)
+    namespace = metadata.get("namespace")
+    for what, value, pattern in (("name", name, _NAME), ("namespace", namespace, _NAMESPACE)):
+        if value is not None and not (isinstance(value, str) and pattern.match(value)):
+            problem(
+                metadata.value_marks[what],
+                f"Rollout {what} `{value}` is not one Kubernetes accepts (lower-case letters, "
+                "digits, `-`" + (", `.`" if what == "name" else "") + ")",
+            )
+            return
     entry = _rollout(document, shown, name, problem)
     if entry is not None:
         entries.append(entry)

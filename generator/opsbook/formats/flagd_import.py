@@ -167,6 +167,9 @@ def _read_flag(
     problem: Problems,
 ) -> FlagEntry | None:
     what = f"flag `{key}`"
+    if not key:
+        problem(mark, "a flag key is empty")
+        return None
     if not isinstance(node, YMap):
         problem(mark, f"{what} is not a mapping")
         return None
@@ -243,19 +246,23 @@ def _shown(value: Any) -> str:
     return "missing" if value is None else f"`{value}`"
 
 
-def _resolved(rule: Any, evaluators: dict[str, Any], what: str, problem: Problems) -> Any:
+def _resolved(
+    rule: Any, evaluators: dict[str, Any], what: str, problem: Problems, seen: tuple[str, ...] = ()
+) -> Any:
     """The rule with every `{"$ref": name}` replaced by the shared evaluator `name`."""
     if isinstance(rule, YMap):
         if set(rule) == {"$ref"}:
             name = rule["$ref"]
+            if name in seen:
+                problem(rule.value_marks["$ref"], f"{what}: evaluator `{name}` refers to itself")
+                return None
             if name not in evaluators:
                 problem(rule.value_marks["$ref"], f"{what}: no evaluator `{name}` in `$evaluators`")
                 return None
-            others = {k: v for k, v in evaluators.items() if k != name}  # no cycles
-            return _resolved(evaluators[name], others, what, problem)
-        return {k: _resolved(v, evaluators, what, problem) for k, v in rule.items()}
+            return _resolved(evaluators[name], evaluators, what, problem, (*seen, name))
+        return {k: _resolved(v, evaluators, what, problem, seen) for k, v in rule.items()}
     if isinstance(rule, YList):
-        return [_resolved(v, evaluators, what, problem) for v in rule]
+        return [_resolved(v, evaluators, what, problem, seen) for v in rule]
     return rule
 
 

@@ -185,6 +185,17 @@ def _check_objective(
         problem(getattr(indicator, "mark", mark), f"{what}: the indicator has neither "
                 "`ratioMetric` nor `thresholdMetric`")  # fmt: skip
         return
+    ratio = metric.get("ratioMetric")
+    if isinstance(ratio, YMap):
+        wanted = ("total", "good" if "good" in ratio or "bad" not in ratio else "bad")
+        for key in wanted:
+            if not isinstance(ratio.get(key), YMap) or not isinstance(
+                ratio[key].get("metricSource"), YMap
+            ):
+                where = ratio.value_marks.get(key, ratio.mark)
+                problem(where, f"{what}: the ratio's `{key}` has no `metricSource`")
+    elif not isinstance(metric["thresholdMetric"].get("metricSource"), YMap):
+        problem(metric["thresholdMetric"].mark, f"{what}: the threshold has no `metricSource`")
     if "thresholdMetric" in metric and not isinstance(objective.get("value"), int | float):
         problem(mark, f"{what}: a threshold objective without a numeric `value`")
     if "thresholdMetric" in metric and objective.get("op") not in _OPERATORS:
