@@ -375,8 +375,9 @@ def test_the_checklist_shows_the_argo_commands(tmp_path: Path) -> None:
     done = opsbook(root, "generate")
     assert done.returncode == 0, done.stderr
     page = (root / "checklists" / "search-canary.md").read_text("utf-8")
-    for verb in ("promote", "abort", "undo"):
-        assert page.count(f"```bash\nkubectl argo rollouts {verb} search-web -n shop\n```") >= 3
+    for verb, times in (("promote", 2), ("abort", 4), ("undo", 4)):  # no pause in the last
+        said = f"```bash\nkubectl argo rollouts {verb} search-web -n shop\n```"
+        assert page.count(said) == times, verb
     assert "| Executed by | Argo Rollouts: Rollout `search-web`, namespace `shop` |" in page
     assert "kubectl argo rollouts get rollout search-web -n shop --watch" in page
     assert "As configured in Argo Rollouts, before this phase's traffic is set:" in page

@@ -105,7 +105,7 @@ def test_argo_and_flag_system_pages_read_well(browser: Any, tmp_path: Path) -> N
                 assert problems == [] and errors == [], (width, path, problems, errors)
             page.goto(url + "checklists/search-canary/")
             shown = page.locator("pre", has_text="kubectl argo rollouts promote search-web -n shop")
-            assert shown.count() == 3 and shown.first.is_visible()
+            assert shown.count() == 2 and shown.first.is_visible()
             kept = page.get_by_text("As configured in Argo Rollouts, before this phase's")
             assert kept.is_visible()
             page.goto(url + "runbooks/flags/")

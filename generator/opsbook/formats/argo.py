@@ -69,7 +69,7 @@ def export_rollouts(catalog: Catalog, prometheus: str = PROMETHEUS) -> ArgoExpor
                 f"rollout `{rollout.id}`: a `{rollout.strategy}` rollout has no Argo Rollouts form"
             )
             continue
-        writer = _Writer(rollout, prometheus, result.left_out)
+        writer = RolloutWriter(rollout, prometheus, result.left_out)
         documents = writer.documents()
         name = f"{writer.name}.rollout.yaml"
         if name in result.files:
@@ -129,7 +129,7 @@ def seconds_text(seconds: int) -> str:
     return text + (f"{secs}s" if secs or not text else "")
 
 
-class _Writer:
+class RolloutWriter:
     """The Rollout and templates of one rollout plan."""
 
     def __init__(self, rollout: Rollout, prometheus: str, left_out: list[str]) -> None:

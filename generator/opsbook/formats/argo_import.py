@@ -36,7 +36,7 @@ from opsbook.formats.argo import (
     GATE_ANNOTATION,
     MANAGED,
     STRATEGIES,
-    _Writer,
+    RolloutWriter,
     seconds_text,
 )
 from opsbook.formats.files import Problems, read_documents
@@ -280,7 +280,7 @@ def import_rollouts(
         rollout_id = definition_id(entry.name)
         ours = known.get(entry.name) or known.get(rollout_id.lower())
         if ours is not None:
-            result.differences.append(_differences(ours, entry, templates, alerts))
+            result.differences.append(_differences(ours, entry))
             continue
         first = taken.setdefault(rollout_id.lower(), entry)
         if first is not entry:
@@ -512,15 +512,13 @@ def _plain_analysis(value: Any) -> bool:
     )
 
 
-def _differences(
-    rollout: Rollout, entry: RolloutEntry, templates: dict[str, dict[str, Any]], alerts: set[str]
-) -> str:
+def _differences(rollout: Rollout, entry: RolloutEntry) -> str:
     """How the Rollout's steps differ from what the handbook's plan exports, in one entry."""
     where = f"{rollout.source.path}:{rollout.source.line}"
     head = f"{entry.where}: Rollout `{entry.name}` is already defined at {where}"
     if STRATEGIES.get(rollout.strategy) != entry.strategy:
         return f"{head}: a {entry.strategy} Rollout, a {rollout.strategy} plan in the handbook"
-    ours = _Writer(rollout, "", []).documents()[0]["spec"]["strategy"][entry.strategy]
+    ours = RolloutWriter(rollout, "", []).documents()[0]["spec"]["strategy"][entry.strategy]
     theirs = entry.resource["spec"]["strategy"][entry.strategy]
     if entry.strategy == "canary":
         mine, other = _timed(ours.get("steps", [])), _timed(theirs.get("steps", []))
