@@ -62,6 +62,8 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
     injected: dict[Path, list[tuple[Any, ...]]] = {}
     for path in sorted((root / "ops").glob("*.yaml")):
         data = yaml.safe_load(path.read_text("utf-8"))
+        if path.name == "shop.yaml":
+            _free_form(data, texts[0])
         originals[path] = copy.deepcopy(data)
         found: list[tuple[Any, ...]] = []
         for section in defaults.SECTIONS:
@@ -94,6 +96,36 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
                 _take_back(documents[path], originals[path], p)
                 injected[path].remove(p)
     raise AssertionError("the hostile handbook did not settle")
+
+
+def _free_form(data: dict[str, Any], text: str) -> None:
+    """Give the starter the shapes whose strings the schema does not name one by one (flag
+    variants, targeting and metadata, SLO indicators and the `slos` section, Argo steps
+    and analyses), holding `text` where they are free-form."""
+    flag = data["flags"][0]
+    flag["variants"] = [{"name": "on", "value": True}, {"name": "off", "value": False}]
+    flag["metadata"] = {"note": text}
+    flag["targeting"] = {"if": [{"==": [{"var": "email"}, text]}, "on", None]}
+    slo = data["services"][0]["slos"][0]
+    slo["target"] = 99.9
+    slo["indicator"] = {"name": "availability", "description": "x", "good": text, "total": text}
+    data["slos"] = [
+        {
+            "id": "latency",
+            "name": "Latency",
+            "description": "x",
+            "objective": {"metric": "p95", "operator": "<", "threshold": 1},
+            "target": 99,
+            "budgeting": "timeslices",
+            "time_slice": {"window": "1m", "target": 90},
+            "indicator": {"description": "x", "threshold": text, "source": "x"},
+        }
+    ]
+    phase = data["rollouts"][0]["phases"][0]
+    phase["argo_steps"] = [{"at": "start", "step": {"setCanaryScale": {"note": text}}}]
+    phase["gates"].append(
+        {"check": "x", "analysis": {"template": "x", "args": [{"name": "x", "value": text}]}}
+    )
 
 
 def _inject(

@@ -68,6 +68,7 @@ MAX_ALIAS_NODES = 10_000
 
 SECTIONS = (
     "services",
+    "slos",
     "teams",
     "severities",
     "escalations",
