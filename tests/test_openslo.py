@@ -75,8 +75,18 @@ def test_what_the_import_writes(tmp_path: Path) -> None:
 def test_what_has_no_place_is_listed(tmp_path: Path) -> None:
     root = starter(tmp_path / "shop")
     done = opsbook(root, "import", "openslo", *map(str, INPUTS))
-    assert "AlertPolicy `checkout-burn`: alerting has no place" in done.stdout
-    assert "SLO `checkout-availability`: `alertPolicies` have no place" in done.stdout
+    assert "checkout.yaml:81:1: AlertPolicy `checkout-burn`: not imported" in done.stdout
+    assert "checkout.yaml:47:3: SLO `checkout-availability`: `alertPolicies` not kept" in (
+        done.stdout
+    )
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: comp}\nspec:\n  service: x\n"
+        "  indicatorRef: checkout-success\n  objectives: [{target: 0.9, compositeWeight: 2}]\n",
+        "utf-8",
+    )
+    done = opsbook(root, "import", "openslo", str(FIXTURES / "checkout.yaml"), str(extra))
+    assert "extra.yaml:7:30: SLO `comp` objective: `compositeWeight` has no place" in done.stdout
 
 
 def test_the_service_page_shows_description_queries_and_budget(tmp_path: Path) -> None:

@@ -45,6 +45,11 @@ _BUDGETING = {
 _ROLLING = re.compile(r"^([1-9][0-9]*)(m|h|d|w)$")
 _PERIOD = re.compile(r"^[1-9][0-9]*(m|h|d|w|M|Q|Y)$")
 _OTHER_KINDS = ("AlertPolicy", "AlertCondition", "AlertNotificationTarget")
+_SPEC_KEYS = frozenset({"description", "service", "indicator", "indicatorRef", "timeWindow",
+                        "budgetingMethod", "objectives", "alertPolicies"})  # fmt: skip
+_OBJECTIVE_KEYS = frozenset({"displayName", "target", "targetPercent", "op", "value",
+                             "timeSliceTarget", "timeSliceWindow", "indicator",
+                             "indicatorRef"})  # fmt: skip
 
 
 @dataclass
@@ -124,8 +129,10 @@ def _read_object(node: Any, shown: str, objects: Objects, problem: Problems) -> 
     elif kind == "DataSource":
         objects.sources[name] = node
     elif kind in _OTHER_KINDS:
-        objects.others.append(f"{shown}:{line}:{column}: {kind} `{name}`: alerting has no "
-                              "place in an SLO here; the alerts of the handbook page")  # fmt: skip
+        objects.others.append(
+            f"{shown}:{line}:{column}: {kind} `{name}`: not imported; the handbook's alert "
+            "definitions say what pages whom"
+        )
     else:
         problem(node.value_marks.get("kind", node.mark), f"`{kind}` is not an OpenSLO kind")
 
@@ -310,10 +317,19 @@ class _Slo:
         definition["indicator"] = indicator
         self._budgeting(definition, spec, objective)
         self._window(definition, spec)
+        for holder, known, what in ((spec, _SPEC_KEYS, "spec"), (objective, _OBJECTIVE_KEYS,
+                                                                  "objective")):  # fmt: skip
+            for key in sorted(set(holder) - known, key=str):
+                at = holder.key_marks[key]
+                self.result.not_kept.append(
+                    f"{self.shown}:{at[0]}:{at[1]}: SLO `{self.name}` {what}: `{key}` has no "
+                    "place here; not kept"
+                )
         if "alertPolicies" in spec:
+            at = spec.key_marks["alertPolicies"]
             self.result.not_kept.append(
-                f"{self.shown}:{self.node.mark[0]}: SLO `{self.name}`: `alertPolicies` have no "
-                "place here; the handbook's alerts page"
+                f"{self.shown}:{at[0]}:{at[1]}: SLO `{self.name}`: `alertPolicies` not kept; "
+                "the handbook's alert definitions say what pages whom"
             )
         definition["imported"] = {"from": "openslo", "source": f"{self.shown}:{self.node.mark[0]}"}
         return definition
