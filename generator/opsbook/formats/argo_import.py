@@ -40,7 +40,7 @@ from opsbook.formats.argo import (
     seconds_text,
 )
 from opsbook.formats.files import Problems, read_documents
-from opsbook.formats.imports import Made, Report, definition_id
+from opsbook.formats.imports import Entry, Made, Report, definition_id
 from opsbook.model import Catalog, Rollout
 from opsbook.nodes import Mark, YList, YMap
 
@@ -58,20 +58,14 @@ _NAMESPACE = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass
-class RolloutEntry:
+class RolloutEntry(Entry):
     """One Rollout read from a file: where, its name, its steps as phases to be."""
 
-    path: str
-    mark: Mark
     name: str
     namespace: str | None
     strategy: str
     resource: dict[str, Any]
     steps: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.mark[0]}:{self.mark[1]}"
 
 
 @dataclass

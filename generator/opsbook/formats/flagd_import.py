@@ -32,7 +32,7 @@ from opsbook.catalog import plain
 from opsbook.diagnostics import Diagnostic
 from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.flagd import flagd_flag
-from opsbook.formats.imports import Made, Report, definition_id
+from opsbook.formats.imports import Entry, Made, Report, definition_id
 from opsbook.model import Catalog, Flag
 from opsbook.nodes import Mark, YList, YMap
 
@@ -41,19 +41,13 @@ _FLAG_KEYS = frozenset({"state", "variants", "defaultVariant", "targeting", "met
 
 
 @dataclass
-class FlagEntry:
+class FlagEntry(Entry):
     """One flag read from a file: where, its key, and its fields as plain data."""
 
-    path: str
-    mark: Mark
     key: str
     flag: dict[str, Any]
     set_id: str | None = None
     not_kept: list[str] = field(default_factory=list)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.mark[0]}:{self.mark[1]}"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 from opsbook.catalog import slug
 from opsbook.diagnostics import UsageError
 from opsbook.model import Catalog, Team
+from opsbook.nodes import Mark
 from opsbook.pages import Layout, url_of
 from opsbook.schema import bundled_schema
 
@@ -25,6 +26,18 @@ def pattern(name: str) -> re.Pattern[str]:
 def definition_id(wanted: str, limit: int = 100) -> str:
     """`wanted` when it can be a handbook id, else a slug of it."""
     return wanted if pattern("id").match(wanted) and len(wanted) <= limit else slug(wanted, limit)
+
+
+@dataclass
+class Entry:
+    """Something read from another tool's file: the file as shown, and where in it."""
+
+    path: str
+    mark: Mark
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.mark[0]}:{self.mark[1]}"
 
 
 @dataclass
