@@ -276,7 +276,7 @@ class Slo:
             text = f"{share} of the {self.slice_window} slices may be bad{good}"
         else:
             text = f"the {self.slice_window} slices' good ratios may average {share} below 100%"
-        seconds = _seconds(self.window) if self.window and self.calendar is None else None
+        seconds = duration_seconds(self.window) if self.calendar is None else None
         if seconds:
             allowed = seconds * (100 - self.target) / 100
             text += f"; over {self.window}, about {_spoken(allowed)} of full outage"
@@ -286,9 +286,11 @@ class Slo:
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
-def _seconds(duration: str) -> float:
-    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration)
-    return sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+def duration_seconds(duration: Any) -> float | None:
+    """A schema-valid duration (`1h30m`, `3d`, `0`) in seconds; None for anything else."""
+    if not isinstance(duration, str) or not re.fullmatch(r"0|(\d+(ms|s|m|h|d|w|y))+", duration):
+        return None
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
 
 
 def _spoken(seconds: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from opsbook import defaults
 from opsbook.diagnostics import Diagnostic
 from opsbook.loader import SourceFile
+from opsbook.model import duration_seconds
 from opsbook.nodes import Mark, YList, YMap
 from opsbook.rules import KINDS, REFERENCES, Index, definitions, walk
 from opsbook.ruleset import RULES
@@ -177,23 +177,13 @@ def _kill_switch_effects(source: SourceFile, context: Context) -> Iterator[Diagn
             )  # fmt: skip
 
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-
-
-def _seconds(duration: Any) -> float | None:
-    """A schema-valid duration (`1h30m`, `0`) in seconds; None for anything else."""
-    if not isinstance(duration, str) or not re.fullmatch(r"0|(\d+(ms|s|m|h|d|w|y))+", duration):
-        return None
-    return sum(int(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
-
-
 def _escalation_delays(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
     """An alert's `escalation.after` against the delay of its policy's second level."""
     default = source.data.get("service")
     for node, _ in definitions(source, "alerts"):
         runbook = node.get("runbook")
         escalation = runbook.get("escalation") if isinstance(runbook, YMap) else None
-        if not isinstance(escalation, YMap) or _seconds(escalation.get("after")) is None:
+        if not isinstance(escalation, YMap) or duration_seconds(escalation.get("after")) is None:
             continue
         policy_id = escalation.get("policy")
         if policy_id is None:
@@ -205,7 +195,7 @@ def _escalation_delays(source: SourceFile, context: Context) -> Iterator[Diagnos
         if not isinstance(levels, YList) or len(levels) < 2 or not isinstance(levels[1], YMap):
             continue
         after, then = escalation["after"], levels[1].get("after")
-        if _seconds(then) is not None and _seconds(after) != _seconds(then):
+        if duration_seconds(then) is not None and duration_seconds(after) != duration_seconds(then):
             yield from _diag(
                 source, node, escalation.value_marks.get("after", escalation.mark),
                 "escalation-delay",
