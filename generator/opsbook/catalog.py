@@ -57,6 +57,7 @@ from opsbook.model import (
     SubCheck,
     Team,
     Variant,
+    kubernetes_name,
 )
 from opsbook.nodes import YMap
 
@@ -648,7 +649,7 @@ def _slo(raw: YMap) -> Slo:
 
 def _argo(rollout_id: str, raw: YMap) -> ArgoRollout:
     return ArgoRollout(
-        raw.get("name", rollout_id.lower()),
+        raw.get("name", kubernetes_name(rollout_id)),
         raw.get("namespace"),
         plain(raw["metadata"]) if "metadata" in raw else None,
         plain(raw["spec"]) if "spec" in raw else None,

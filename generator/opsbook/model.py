@@ -720,6 +720,12 @@ class Risk:
     likelihood: str | None = None
 
 
+def kubernetes_name(text: str) -> str:
+    """`text` as a Kubernetes object name: lower case, runs of other characters as `-`."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip("-.")
+    return name[:253].rstrip("-.") or "rollout"
+
+
 @dataclass(frozen=True, eq=False)
 class ArgoRollout:
     """The Argo Rollouts `Rollout` that executes a rollout plan."""
