@@ -420,3 +420,20 @@ def test_bad_rollouts_are_positioned_errors_and_nothing_is_written(
         "rollout-file",
         f"{where}: {message}",
     )
+
+
+def test_an_import_that_would_not_validate_writes_nothing(tmp_path: Path) -> None:
+    """A Rollout whose plan would collide with a page the handbook has: the problem at
+    the position it would have, exit 1, and no file left behind."""
+    root = starter(tmp_path / "shop")
+    (root / "ops" / "more.yaml").write_text(
+        "apiVersion: opsbook/v1\nservice: shop\nchecklists:\n  - id: search\n    title: S\n"
+        "    sections: [{title: A, items: [x]}]\n",
+        "utf-8",
+    )
+    before = snapshot(root / "ops")
+    done = opsbook(root, "import", "argo-rollouts", str(FIXTURES / "search.yaml"))
+    assert done.returncode == 1
+    assert "error [page-collision] rollout `search` would be published at" in done.stdout
+    assert "would not validate in this handbook; nothing was written" in done.stderr
+    assert snapshot(root / "ops") == before

@@ -533,7 +533,16 @@ def import_format(
     files = definition_files(
         target, imported.documents, header, schema if schema.is_file() else None, suffix
     )
-    for path in write_all(target, files) if files else []:
+    written = write_all(target, files) if files else []
+    after = handbook.validate(settings) if written else None
+    if after is not None and after.errors:
+        for path in written:  # new files only (never a name that was taken): all or nothing
+            Path(path).unlink(missing_ok=True)
+        _print_problems(_only_errors(after))
+        raise OpsbookError(
+            "the imported definitions would not validate in this handbook; nothing was written"
+        )
+    for path in written:
         click.echo(f"wrote {path}")
     click.echo(
         f"opsbook: imported {imported.counted}; created {_listed(imported.created)}; "
@@ -541,11 +550,7 @@ def import_format(
         f"thing(s) not kept, {len(imported.differences)} {units[1]} already defined",
         err=True,
     )
-    if files:
-        after = handbook.validate(settings)
-        if after.errors:
-            _print_problems(_only_errors(after))
-            sys.exit(1)
+    if after is not None:
         click.echo(
             f"opsbook: the handbook validates; {after.warnings} warning(s), each a TODO "
             "the import wrote (`opsbook validate` lists them)",
