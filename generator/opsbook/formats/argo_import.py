@@ -72,14 +72,7 @@ class RolloutEntry(Entry):
 class ArgoImported(Report):
     """The report of an Argo Rollouts import, with how many rollouts it made."""
 
-    rollouts: int = 0
-    files: int = 0
     units = ("resource(s)", "rollout(s)")
-    """What is not imported, and what is already defined."""
-
-    @property
-    def counted(self) -> str:
-        return f"{self.rollouts} rollout(s) from {self.files} file(s)"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -286,7 +279,7 @@ def import_rollouts(
         service_id = made.service(service or entry.name, entry.path)
         builder = _Builder(entry, templates, alerts, result, catalog)
         made.add(service_id, "rollouts", builder.definition(rollout_id))
-        result.rollouts += 1
+        result.made += 1
     return result
 
 

@@ -54,14 +54,7 @@ class FlagEntry(Entry):
 class FlagdImported(Report):
     """The report of a flagd import, with how many flags it made of how many files."""
 
-    flags: int = 0
-    files: int = 0
     units = ("flag(s)", "flag(s)")
-    """What is not imported, and what is already defined."""
-
-    @property
-    def counted(self) -> str:
-        return f"{self.flags} flag(s) from {self.files} file(s)"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -293,7 +286,7 @@ def import_flags(
         wanted = service or entry.set_id or Path(entry.path).name.split(".")[0]
         service_id = made.service(wanted, entry.path)
         made.add(service_id, "flags", _definition(flag_id, entry))
-        result.flags += 1
+        result.made += 1
     return result
 
 

@@ -50,6 +50,15 @@ class Report:
     not_imported: list[str] = field(default_factory=list)
     not_kept: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    made: int = 0
+    files: int = 0
+    units = ("definition(s)", "definition(s)")
+    """What is not imported, and what is already defined."""
+
+    @property
+    def counted(self) -> str:
+        """How many definitions the import made, of how many files."""
+        return f"{self.made} {self.units[1]} from {self.files} file(s)"
 
 
 @dataclass

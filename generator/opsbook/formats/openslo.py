@@ -67,14 +67,7 @@ class Objects:
 class OpensloImported(Report):
     """The report of an OpenSLO import, with how many SLOs it made."""
 
-    objectives: int = 0
-    files: int = 0
     units = ("object(s)", "SLO(s)")
-    """What is not imported, and what is already defined."""
-
-    @property
-    def counted(self) -> str:
-        return f"{self.objectives} SLO(s) from {self.files} file(s)"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -257,7 +250,7 @@ def import_slos(
                 continue
             taken.add(key)
             made.add(service_id, "slos", definition)
-            result.objectives += 1
+            result.made += 1
     return result
 
 
