@@ -51,7 +51,7 @@ from mkdocs.structure.files import get_files
 
 # What `mkdocs serve` (and so `opsbook serve`) does on each change, less mkdocs' own
 # rendering of HTML: reload mkdocs.yml, then run the plugins' on_config, on_pre_build and
-# on_files, and on_post_build, where opsbook writes the Markdown once a build succeeded.
+# on_files, and on_post_build; opsbook writes the docs tree in on_pre_build.
 # The opsbook plugin persists between rebuilds.
 def rebuild():
     start = time.perf_counter()
@@ -68,7 +68,7 @@ source = pathlib.Path("ops/svc0000.yaml")
 text = source.read_text()
 source.write_text(text.replace("Alert00\\n    summary: ", "Alert00\\n    summary: Edited. ", 1))
 seconds = rebuild()
-assert "Edited" in pathlib.Path("runbooks/svc0000/svc0000alert00.md").read_text()
+assert "Edited" in pathlib.Path("docs/runbooks/svc0000/svc0000alert00.md").read_text()
 source.write_text(text)
 print(seconds)
 """
@@ -142,13 +142,14 @@ def set_aside(root: Path, *folders: str) -> None:
     trash.mkdir(exist_ok=True)
     for folder in folders:
         if (root / folder).exists():
-            (root / folder).rename(trash / f"{root.name}-{folder}-{time.monotonic_ns()}")
+            flat = folder.replace("/", "-")
+            (root / folder).rename(trash / f"{root.name}-{flat}-{time.monotonic_ns()}")
 
 
 def pages_of(root: Path) -> int:
     return (
-        sum(1 for _ in (root / "runbooks").rglob("*.md"))
-        + sum(1 for _ in (root / "checklists").rglob("*.md"))
+        sum(1 for _ in (root / "docs/runbooks").rglob("*.md"))
+        + sum(1 for _ in (root / "docs/checklists").rglob("*.md"))
         + 1
     )  # the home page, which only the site has
 
@@ -189,7 +190,7 @@ def bench_size(work: Path, alerts: int, repeat: int, schema: Path) -> list[Row]:
     ]
 
     def clean() -> None:
-        set_aside(root, "runbooks", "checklists")
+        set_aside(root, "docs/runbooks", "docs/checklists")
 
     generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
     rows.append(Row("generate", alerts, files, None, median(generate, root, repeat, clean)))
@@ -208,7 +209,7 @@ def bench_build(work: Path, alerts: int, repeat: int) -> list[Row]:
     pages = pages_of(root)
 
     def clean() -> None:
-        set_aside(root, "runbooks", "checklists", "site")
+        set_aside(root, "docs/runbooks", "docs/checklists", "site")
 
     generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
     build = [PY, "-m", "mkdocs", "build", "--quiet"]
@@ -245,7 +246,7 @@ def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
     validate = median([PY, "-m", "opsbook", "validate", "--today", TODAY], root, repeat)
 
     def clean() -> None:
-        set_aside(root, "runbooks", "checklists")
+        set_aside(root, "docs/runbooks", "docs/checklists")
 
     generate = median([PY, "-m", "opsbook", "generate", "--today", TODAY], root, repeat, clean)
     pages = pages_of(root)

@@ -18,16 +18,21 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = CORPUS / "base"
 INVALID = CORPUS / "invalid"
 ROOT = Path(__file__).resolve().parent.parent
-HOME = Path(__file__).parent / "golden" / "index.md"
 
 
 def example_pages() -> dict[str, str]:
-    """Every page of the example handbook, rendered now."""
+    """Every page of the example handbook, rendered now (paths inside docs/)."""
+    return example_tree()[1]
+
+
+def example_tree() -> tuple[dict[str, str], dict[str, str]]:
+    """The example's whole docs tree (paths from the root), and its pages (inside docs/)."""
     from opsbook.handbook import load_handbook
     from opsbook.settings import load_settings
 
@@ -36,9 +41,19 @@ def example_pages() -> dict[str, str]:
     try:
         config = Path("mkdocs.yml")
         handbook, settings = load_handbook(config), load_settings(config)
-        return handbook.render(handbook.validate(settings), settings)
+        validation = handbook.validate(settings)
+        pages = handbook.render(validation, settings)
+        assert validation.catalog is not None
+        return handbook.tree(validation.catalog, pages), pages
     finally:
         os.chdir(before)
+
+
+def example_areas() -> Any:
+    """What opsbook owns in the example handbook."""
+    from opsbook.handbook import load_handbook
+
+    return load_handbook(ROOT / "mkdocs.yml").areas
 
 
 def case_lines(case: Path) -> list[str]:
@@ -79,10 +94,7 @@ if __name__ == "__main__":
         (case / "expected.txt").write_text(text, "utf-8")
         sys.stdout.write(f"{case.name}:\n{text}")
     from opsbook.generate import apply_plan, plan_pages
-    from opsbook.pages import Layout
 
-    pages = example_pages()
-    apply_plan(plan_pages(pages, ROOT, Layout()), ROOT)
-    HOME.parent.mkdir(exist_ok=True)
-    HOME.write_text(pages["index.md"], "utf-8")
+    files, pages = example_tree()
+    apply_plan(plan_pages(files, ROOT, example_areas()), ROOT)
     sys.stdout.write(f"example handbook: {len(pages)} pages\n")

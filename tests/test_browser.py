@@ -42,8 +42,8 @@ def chromium() -> str:
 
 
 @contextlib.contextmanager
-def built_and_served(root: Path) -> Iterator[str]:
-    """The handbook at `root` built and served over HTTP on a free local port.
+def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
+    """The handbook at `root` built (by `engine`) and served over HTTP on a free local port.
 
     Material's instant navigation only works when `site_url` is where the site is
     served, so mkdocs.yml gets the server's address before the build.
@@ -60,7 +60,7 @@ def built_and_served(root: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     config = root / "mkdocs.yml"
     config.write_text(f"site_url: {url}\n" + config.read_text("utf-8"), "utf-8")
-    result = opsbook(root, "build")
+    result = opsbook(root, "build", "--engine", engine)
     assert result.returncode == 0, result.stderr
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -74,11 +74,18 @@ def built_and_served(root: Path) -> Iterator[str]:
             thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The example handbook built once and served over HTTP on a free local port."""
-    root = copy_example(tmp_path_factory.mktemp("browser"))
-    with built_and_served(root) as url:
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def served(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[Path, str]]:
+    """The example handbook built once by each engine and served over HTTP on a free
+    local port: every test of ticking checklists runs on both sites."""
+    if request.param == "zensical":
+        from test_engines import needs_zensical
+
+        needs_zensical()
+    root = copy_example(tmp_path_factory.mktemp(f"browser-{request.param}"))
+    with built_and_served(root, request.param) as url:
         yield root, url
 
 
@@ -260,7 +267,7 @@ def recorded() -> Any:
     from conftest import ROOT
     from opsbook.releases import read_release
 
-    return read_release(ROOT / "checklists" / "releases", canary(), "2.4.0")
+    return read_release(ROOT / "docs/checklists" / "releases", canary(), "2.4.0")
 
 
 def test_the_recorded_release_opens_with_its_ticks_and_who_made_them(

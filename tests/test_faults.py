@@ -21,7 +21,7 @@ import pytest
 from test_handbook import copy_example
 from test_site import ENV, opsbook, tree
 
-OUTPUT = ("site", "runbooks", "checklists")
+OUTPUT = ("site", "docs/runbooks", "docs/checklists")
 
 
 def snapshot(root: Path) -> dict[str, dict[str, str]]:
@@ -31,7 +31,7 @@ def snapshot(root: Path) -> dict[str, dict[str, str]]:
 def leftovers(root: Path) -> list[str]:
     """Staging folders and temporary pages, which no finished run may leave."""
     found = [p.name for p in root.iterdir() if p.name.startswith(".site-")]
-    for folder in ("runbooks", "checklists"):
+    for folder in ("docs/runbooks", "docs/checklists"):
         found += [p.name for p in (root / folder).rglob(".*opsbook-tmp-*")]
     return found
 
@@ -121,7 +121,7 @@ def test_an_unwritable_handbook_root_is_a_clear_error(built: Path) -> None:
 def test_an_immutable_runbooks_folder_fails_generate_with_nothing_written(built: Path) -> None:
     before = snapshot(built)
     change_every_page(built)
-    with immutable(built / "runbooks" / "onesource"):
+    with immutable(built / "docs/runbooks" / "onesource"):
         failed = opsbook(built, "generate")
     assert failed.returncode == 1
     assert "cannot write" in failed.stderr and "no page was changed" in failed.stderr
@@ -151,7 +151,7 @@ def test_ticking_on_a_full_disk_keeps_the_record(tmp_path: Path) -> None:
     source = copy_example(tmp_path / "source")
     with small_disk(tmp_path / "disk", used_kib(source) + 64) as disk:
         root = Path(shutil.copytree(source, disk / "handbook"))
-        record = root / "checklists" / "releases" / "concierge-canary" / "2.4.0.yaml"
+        record = root / "docs/checklists" / "releases" / "concierge-canary" / "2.4.0.yaml"
         before = record.read_bytes()
         with contextlib.suppress(OSError), (disk / "filler").open("wb") as filler:
             while True:
@@ -194,7 +194,7 @@ def test_pages_left_half_written_by_a_killed_generate_are_removed(built: Path) -
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     dead = int(ended.stdout)
-    folder = built / "runbooks" / "onesource"
+    folder = built / "docs/runbooks" / "onesource"
     stale = folder / f".higherrorrate.md.opsbook-tmp-{dead}"
     stale.write_text("half a page", "utf-8")
     change_every_page(built)
@@ -212,13 +212,13 @@ def test_a_generate_killed_while_writing_changes_no_page(tmp_path: Path) -> None
     write_catalog(tmp_path, 1000)
     (tmp_path / "mkdocs.yml").write_text("site_name: S\nplugins:\n  - opsbook\n", "utf-8")
     assert opsbook(tmp_path, "generate").returncode == 0
-    before = {name: tree(tmp_path / name) for name in ("runbooks", "checklists")}
+    before = {name: tree(tmp_path / "docs" / name) for name in ("runbooks", "checklists")}
     from importlib import resources
 
     footer = (resources.files("opsbook") / "templates" / "footer.md.j2").read_text("utf-8")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "footer.md.j2").write_text(footer + "\nChanged.\n", "utf-8")
-    watched = tmp_path / "runbooks" / "svc0000"
+    watched = tmp_path / "docs/runbooks" / "svc0000"
     started = subprocess.Popen(
         [sys.executable, "-m", "opsbook", "generate"],
         cwd=tmp_path,
@@ -233,7 +233,7 @@ def test_a_generate_killed_while_writing_changes_no_page(tmp_path: Path) -> None
         assert time.monotonic() < deadline
     started.send_signal(signal.SIGKILL)
     started.wait()
-    after = {name: tree(tmp_path / name) for name in ("runbooks", "checklists")}
+    after = {name: tree(tmp_path / "docs" / name) for name in ("runbooks", "checklists")}
     assert leftovers(tmp_path) != []  # the pages it was writing, under temporary names
     pages = {n: {p: d for p, d in t.items() if ".opsbook-tmp-" not in p} for n, t in after.items()}
     assert pages == before

@@ -29,7 +29,8 @@ def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
     for name in (
         "mkdocs.yml", "ops/policy.yaml", "ops/shop.yaml", "docs/contributing.md",
         "schemas/opsbook.schema.json", ".pre-commit-config.yaml", ".github/workflows/opsbook.yml",
-        ".gitignore", "runbooks/shop/shoperrorratehigh.md", "checklists/shop-release.md",
+        ".gitignore", "docs/runbooks/shop/shoperrorratehigh.md", "docs/checklists/shop-release.md",
+        "docs/index.md", "mkdocs.opsbook.yml", "overrides/main.html",
     ):  # fmt: skip
         assert (root / name).is_file(), name
     for definitions in (root / "ops").glob("*.yaml"):
@@ -68,13 +69,13 @@ def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) 
 
 def test_init_refuses_to_touch_existing_files_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text("site_name: mine\n", "utf-8")
-    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "docs/runbooks").mkdir(parents=True)
     refused = opsbook("init", cwd=tmp_path)
     assert refused.returncode == 1
     assert "nothing was written" in refused.stderr
     assert "mkdocs.yml" in refused.stderr and "runbooks" in refused.stderr
     assert (tmp_path / "mkdocs.yml").read_text("utf-8") == "site_name: mine\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "runbooks"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "mkdocs.yml"]
 
 
 def test_the_starters_pre_commit_config_is_valid(tmp_path: Path) -> None:
@@ -134,5 +135,5 @@ def test_a_hand_written_home_page_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "docs" / "index.md").write_text("# Our home\n", "utf-8")
     refused = opsbook("build", cwd=tmp_path)
     assert refused.returncode == 1
-    assert "docs/index.md is hand-written where the generated home page" in refused.stderr
+    assert "docs/index.md: a hand-written file is where the generated home page" in refused.stderr
     assert not (tmp_path / "site").exists()

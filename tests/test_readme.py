@@ -40,7 +40,15 @@ def test_the_readme_has_examples_to_run() -> None:
 def test_readme_block_runs_as_written(tmp_path: Path, line: int, commands: list[str]) -> None:
     root = tmp_path / "repo"
     root.mkdir()
-    for name in ("mkdocs.yml", "ops", "docs", "templates", "runbooks", "checklists", "schemas"):
+    for name in (
+        "mkdocs.yml",
+        "mkdocs.opsbook.yml",
+        "overrides",
+        "ops",
+        "docs",
+        "templates",
+        "schemas",
+    ):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
     env = {

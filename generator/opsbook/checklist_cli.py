@@ -46,7 +46,8 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
     if result.catalog is None:
         click.echo(f"opsbook: {len(errors)} error(s) in the definitions; fix them first", err=True)
         sys.exit(1)
-    return handbook.root / handbook.layout.releases, find_definition(result.catalog, definition_id)
+    releases = handbook.docs_root / handbook.layout.releases
+    return releases, find_definition(result.catalog, definition_id)
 
 
 @checklist.command()

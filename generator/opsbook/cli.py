@@ -15,8 +15,10 @@ import click
 from opsbook import collector, defaults, formats
 from opsbook.clioptions import CONFIG_OPTION, FORMAT_OPTION, SITE_URL_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
+from opsbook.site import ENGINES
 
 if TYPE_CHECKING:
+    from opsbook.generate import Plan
     from opsbook.handbook import Handbook
     from opsbook.model import Catalog
     from opsbook.settings import Settings
@@ -182,35 +184,55 @@ def _prepare(
 
 
 @cli.command()
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale pages.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale files.")
 @CONFIG_OPTION
 @_TODAY_OPTION
 def generate(check: bool, config: Path, today: str | None) -> None:
-    """Validate, then write the handbook's Markdown into runbooks/ and checklists/.
+    """Validate, then write the docs tree: the pages under docs/ (runbooks/, checklists/,
+    the home page, assets/opsbook/) and, beside mkdocs.yml, mkdocs.opsbook.yml with the
+    navigation and overrides/main.html. Any engine that reads mkdocs.yml builds it.
 
     Only generated files are replaced or removed; hand-written files are never touched.
-    With --check, exits 1 when the committed Markdown differs from the definitions.
+    With --check, exits 1 when the committed files differ from the definitions.
     """
-    from opsbook.generate import apply_plan, plan_pages
+    from opsbook.generate import apply_plan
 
     handbook, settings, result = _prepare(config, today)
-    plan = plan_pages(handbook.render(result, settings), handbook.root, handbook.layout)
+    plan = _plan_tree(handbook, settings, result)
     if check:
         for page in plan.stale:
             state = "to remove" if page in plan.remove else "stale"
             click.echo(f"{page}: {state}")
         if plan.stale:
             click.echo(
-                f"opsbook: {len(plan.stale)} generated page(s) out of date; run `opsbook generate`",
+                f"opsbook: {len(plan.stale)} generated file(s) out of date; run `opsbook generate`",
                 err=True,
             )
             sys.exit(1)
         return
     apply_plan(plan, handbook.root)
+    _warn_engine_config(config)
     click.echo(
-        f"generated {len(plan.write)} page(s), removed {len(plan.remove)}, "
+        f"generated {len(plan.write)} file(s), removed {len(plan.remove)}, "
         f"{plan.unchanged} unchanged"
     )
+
+
+def _plan_tree(handbook: Handbook, settings: Settings, result: Validation) -> Plan:
+    """What writing the docs tree of a validated handbook would change."""
+    from opsbook.generate import plan_pages
+
+    assert result.catalog is not None  # _prepare exits on errors
+    files = handbook.tree(result.catalog, handbook.render(result, settings))
+    return plan_pages(files, handbook.root, handbook.areas)
+
+
+def _warn_engine_config(config: Path) -> None:
+    """Say what the engine would miss in the handbook's mkdocs.yml, once per command."""
+    from opsbook.tree import config_problems
+
+    for problem in config_problems(config):
+        click.echo(f"warning: {problem}", err=True)
 
 
 @cli.command()
@@ -221,20 +243,36 @@ def generate(check: bool, config: Path, today: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to publish [default: site_dir of mkdocs.yml, `site`].",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="The site engine: mkdocs(-material), or Zensical (`pip install 'opsbook[zensical]'`).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show mkdocs' progress too.")
-def build(config: Path, today: str | None, site_dir: Path | None, verbose: bool) -> None:
-    """Validate, generate, and build the site with mkdocs-material.
+def build(
+    config: Path, today: str | None, site_dir: Path | None, engine: str, verbose: bool
+) -> None:
+    """Validate, write the docs tree (as `opsbook generate`), and build the site.
 
     The site is built in a new folder and swapped in only when the build succeeded: on
-    any error the previous site stays as it was.
+    any error the previous site, and the docs tree, stay as they were.
     """
-    from opsbook.site import build_site, setup_logging
+    from opsbook.generate import plan_pages
+    from opsbook.site import Tree, build_site, setup_logging
 
     _require(config, "build")
-    _, settings, result = _prepare(config, today)
+    handbook, settings, result = _prepare(config, today)
+    assert result.catalog is not None  # _prepare exits on errors
+    pages = handbook.render(result, settings)
+    nav = handbook.navigation(result.catalog, pages)
+    files = handbook.tree(result.catalog, pages, nav)
+    plan = plan_pages(files, handbook.root, handbook.areas)
+    _warn_engine_config(config)
     setup_logging(verbose)
-    target = build_site(config, site_dir, (result, settings))
-    click.echo(f"built {os.path.relpath(target)}")
+    target = build_site(config, Tree(plan, pages, nav), engine, site_dir)
+    click.echo(f"built {os.path.relpath(target)} with {engine}")
 
 
 @cli.command()
@@ -684,7 +722,7 @@ def init(directory: Path, today: str | None) -> None:
     service, docs/, the schema, a pre-commit config, a CI workflow and .gitignore; then
     generate its Markdown. Existing files are never touched: it lists them and exits 1.
     """
-    from opsbook.generate import apply_plan, plan_pages
+    from opsbook.generate import apply_plan
     from opsbook.handbook import load_handbook
     from opsbook.settings import load_settings
     from opsbook.starter import init_handbook
@@ -700,16 +738,13 @@ def init(directory: Path, today: str | None) -> None:
         if result.errors:  # the starter is tested; this would be a bug in opsbook
             _print_problems(result)
             raise OpsbookError("the starter handbook does not validate")
-        plan = plan_pages(handbook.render(result, settings), handbook.root, handbook.layout)
+        plan = _plan_tree(handbook, settings, result)
         apply_plan(plan, handbook.root)
     finally:
         os.chdir(before)
     for name in written:
         click.echo(f"wrote {directory / name}")
-    click.echo(
-        f"generated {len(plan.write)} page(s) in {directory / 'runbooks'} and "
-        f"{directory / 'checklists'}"
-    )
+    click.echo(f"generated {len(plan.write)} file(s): the docs tree in {directory / handbook.docs}")
     click.echo(
         f"next: cd {directory} && opsbook validate && opsbook build (then open site/index.html)"
     )

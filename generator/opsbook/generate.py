@@ -1,8 +1,9 @@
-"""Writing the rendered pages into the handbook's output folders.
+"""Writing the docs tree (pages, assets, engine config) into the handbook.
 
-Only files that start with the generated marker are ever replaced or removed, so
-hand-written pages next to generated ones are safe. Unchanged files are not rewritten
-(their modification time stays, and `mkdocs serve` sees no change).
+Paths are relative to the handbook root. Only files that start with the generated marker
+are ever replaced or removed, so hand-written pages next to generated ones are safe.
+Unchanged files are not rewritten (their modification time stays, and `mkdocs serve` sees
+no change).
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from pathlib import Path
 
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
-from opsbook.pages import Layout
+
+
+@dataclass(frozen=True)
+class Areas:
+    """What of the handbook opsbook owns: whole folders (each file in them that carries
+    the marker) and single files, as paths from the root."""
+
+    folders: tuple[str, ...]
+    files: tuple[str, ...] = ()
+
+    def owns(self, path: str) -> bool:
+        return path in self.files or any(path.startswith(f"{f}/") for f in self.folders)
 
 
 @dataclass
@@ -30,26 +42,27 @@ class Plan:
         return sorted([*self.write, *self.remove])
 
 
-def plan_pages(pages: dict[str, str], root: Path, layout: Layout) -> Plan:
-    """Compare `pages` with what is on disk under the output folders of `layout`."""
-    wanted = _ours(pages, layout)
+def plan_pages(pages: dict[str, str], root: Path, areas: Areas) -> Plan:
+    """Compare `pages` with what is on disk in the `areas` opsbook owns."""
+    wanted = _ours(pages, areas)
     plan = _plan_writes(wanted, root)
-    for folder in layout.folders:
-        for path in sorted((root / folder).rglob("*.md")):
+    for folder in areas.folders:
+        for path in sorted((root / folder).rglob("*")):
             page = path.relative_to(root).as_posix()
-            if page not in wanted and _is_generated(path):
+            if page not in wanted and path.is_file() and is_generated(path):
                 plan.remove.append(page)
+    for page in areas.files:
+        if page not in wanted and is_generated(root / page):
+            plan.remove.append(page)
     return plan
 
 
-def plan_changes(
-    previous: dict[str, str], pages: dict[str, str], root: Path, layout: Layout
-) -> Plan:
+def plan_changes(previous: dict[str, str], pages: dict[str, str], root: Path, areas: Areas) -> Plan:
     """As `plan_pages`, for a process that wrote `previous` itself (`opsbook serve`): pages
     whose text is as before are taken to be on disk as written, so only new, changed and
     gone pages are read."""
     base = str(root)
-    wanted = _ours(pages, layout)
+    wanted = _ours(pages, areas)
     changed = {
         p: text
         for p, text in wanted.items()
@@ -57,14 +70,14 @@ def plan_changes(
     }
     plan = _plan_writes(changed, root)
     plan.unchanged += len(wanted) - len(changed)
-    gone = (p for p in _ours(previous, layout) if p not in pages)
-    plan.remove = sorted(p for p in gone if _is_generated(root / p))
+    gone = (p for p in _ours(previous, areas) if p not in pages)
+    plan.remove = sorted(p for p in gone if is_generated(root / p))
     return plan
 
 
-def _ours(pages: dict[str, str], layout: Layout) -> dict[str, str]:
-    """The pages that go into the layout's output folders."""
-    return {p: text for p, text in pages.items() if p.split("/", 1)[0] in layout.folders}
+def _ours(pages: dict[str, str], areas: Areas) -> dict[str, str]:
+    """The pages that go where opsbook writes."""
+    return {p: text for p, text in pages.items() if areas.owns(p)}
 
 
 def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
@@ -78,15 +91,24 @@ def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
         if current is None:
             plan.write[page] = text
         elif not _marked(current):
-            raise OpsbookError(
-                f"{page}: a hand-written file is where a generated page belongs; move it, "
-                "or change the definition's id"
-            )
+            raise OpsbookError(f"{page}: a hand-written file is where {_what(page)}")
         elif current != text:
             plan.write[page] = text
         else:
             plan.unchanged += 1
     return plan
+
+
+def _what(path: str) -> str:
+    """What a generated file at `path` is, and how to make room for it."""
+    if path.endswith(".md") and "/" not in path.partition("/")[2]:
+        return (
+            "the generated home page (services, paging alerts, kill switches) belongs; "
+            "move it to another name, such as about.md: the navigation lists it"
+        )
+    if path.endswith(".md"):
+        return "a generated page belongs; move it, or change the definition's id"
+    return "a file opsbook generates belongs; move it, or name your own in mkdocs.yml"
 
 
 def apply_plan(plan: Plan, root: Path) -> None:
@@ -133,6 +155,32 @@ def apply_plan(plan: Plan, root: Path) -> None:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
         raise OpsbookError(f"{exc.filename or root}: {exc.strerror}") from exc
+
+
+def snapshot(plan: Plan, root: Path) -> dict[str, bytes | None]:
+    """What applying `plan` will replace or remove (None: a file it creates), so that
+    `restore` can put the tree back as it was when what came after it failed."""
+    before: dict[str, bytes | None] = {}
+    for page in [*plan.write, *plan.remove]:
+        try:
+            before[page] = (root / page).read_bytes()
+        except FileNotFoundError:
+            before[page] = None
+        except OSError as exc:
+            raise OpsbookError(f"{root / page}: cannot read: {exc.strerror}") from exc
+    return before
+
+
+def restore(before: dict[str, bytes | None], root: Path) -> None:
+    """Put back the files `snapshot` saw; remove those that were not there."""
+    back = Plan()
+    for page, data in before.items():
+        if data is None:
+            if (root / page).exists():
+                back.remove.append(page)
+        else:
+            back.write[page] = data.decode("utf-8")
+    apply_plan(back, root)
 
 
 _TEMPORARY = ".opsbook-tmp-"
@@ -201,10 +249,11 @@ def _read(path: Path) -> str | None:
 
 def _marked(text: str) -> bool:
     """Whether a page carries the generated marker: on its first line, or under its title."""
-    return any(line.startswith(defaults.GENERATED_MARKER) for line in text.split("\n", 3)[:3])
+    return any(line.startswith(defaults.GENERATED_MARKERS) for line in text.split("\n", 3)[:3])
 
 
-def _is_generated(path: Path) -> bool:
+def is_generated(path: Path) -> bool:
+    """Whether the file at `path` carries the generated marker."""
     try:
         with path.open("r", encoding="utf-8") as handle:
             return _marked("".join(handle.readline() for _ in range(3)))

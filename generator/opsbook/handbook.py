@@ -9,30 +9,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsbook import defaults
+from opsbook import defaults, tree
 from opsbook.diagnostics import UsageError
+from opsbook.generate import Areas
 from opsbook.options import check_options
 from opsbook.pages import Layout
 from opsbook.render import RenderOptions, render_handbook
-from opsbook.settings import Settings, plugin_config
+from opsbook.settings import Settings, docs_dir, plugin_config
 from opsbook.validate import Validation
 
 if TYPE_CHECKING:
     from opsbook.incremental import Renderer
+    from opsbook.model import Catalog
     from opsbook.validate import Validator
 
 
 @dataclass(frozen=True)
 class Handbook:
-    """Where a handbook's definitions, templates and generated pages are."""
+    """Where a handbook's definitions, templates and generated pages are: the pages'
+    paths (`layout`) are inside the docs folder, `docs` (mkdocs' `docs_dir`)."""
 
     root: Path
     definitions: str = defaults.DEFAULT_DEFINITIONS_DIR
+    docs: str = defaults.DOCS_DIR
     layout: Layout = field(default_factory=Layout)
     templates: str = defaults.TEMPLATES_DIR
     source_url: str | None = None
     prometheus_url: str | None = None
     offline: bool = True
+    nav_limit: int = defaults.NAV_LIMIT
 
     @property
     def definitions_path(self) -> str:
@@ -45,9 +50,42 @@ class Handbook:
             return str(path)
 
     @property
+    def docs_root(self) -> Path:
+        """The docs folder, where the pages of the layout are written."""
+        return self.root / self.docs
+
+    @property
+    def areas(self) -> Areas:
+        """What `opsbook generate` owns in the handbook: the generated folders and files."""
+        docs, layout = self.docs, self.layout
+        return Areas(
+            folders=(
+                f"{docs}/{layout.runbooks}",
+                f"{docs}/{layout.checklists}",
+                f"{docs}/{defaults.ASSETS_DIR}",
+            ),
+            files=(f"{docs}/{layout.home()}", defaults.ENGINE_CONFIG, tree.THEME_FILE),
+        )
+
+    def navigation(self, catalog: Catalog, pages: dict[str, str]) -> list[Any]:
+        """The navigation of the generated pages, then the hand-written ones."""
+        others = tree.hand_written(self.docs_root, pages)
+        return tree.navigation(catalog, self.layout, others, self.nav_limit)
+
+    def tree(
+        self, catalog: Catalog, pages: dict[str, str], nav: list[Any] | None = None
+    ) -> dict[str, str]:
+        """The whole docs tree, by path from the root: the pages and assets under the docs
+        folder, the engine config (with the navigation) and its theme beside mkdocs.yml."""
+        files = {f"{self.docs}/{page}": text for page, text in pages.items()}
+        files.update({f"{self.docs}/{path}": text for path, text in tree.assets().items()})
+        files.update(tree.beside_config(nav or self.navigation(catalog, pages)))
+        return files
+
+    @property
     def releases_path(self) -> str:
         """The folder of release state files, as a path from the working directory."""
-        path = self.root / self.layout.releases
+        path = self.docs_root / self.layout.releases
         try:
             return os.path.relpath(path)
         except ValueError:  # another drive on Windows
@@ -86,8 +124,11 @@ class Handbook:
         return renderer.render(validation.catalog, validation.files, options, validation.releases)
 
 
-def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> Handbook:
-    """A Handbook from the options of the `opsbook` plugin (already type-checked)."""
+def handbook_from_options(
+    root: Path, options: dict[str, Any], source: str, docs: str = defaults.DOCS_DIR
+) -> Handbook:
+    """A Handbook from the options of the `opsbook` plugin (already type-checked) and the
+    docs folder of its mkdocs.yml."""
     runbooks = str(options.get("runbooks", defaults.RUNBOOKS_DIR)).strip("/")
     checklists = str(options.get("checklists", defaults.CHECKLISTS_DIR)).strip("/")
     for name, folder in (("runbooks", runbooks), ("checklists", checklists)):
@@ -98,11 +139,13 @@ def handbook_from_options(root: Path, options: dict[str, Any], source: str) -> H
     return Handbook(
         root=root,
         definitions=str(options.get("definitions", defaults.DEFAULT_DEFINITIONS_DIR)),
+        docs=docs,
         layout=Layout(runbooks, checklists),
         templates=str(options.get("templates", defaults.TEMPLATES_DIR)),
         source_url=options.get("source_url"),
         prometheus_url=options.get("prometheus_url"),
         offline=bool(options.get("offline", True)),
+        nav_limit=int(options.get("nav_limit", defaults.NAV_LIMIT)),
     )
 
 
@@ -110,4 +153,4 @@ def load_handbook(config_file: Path) -> Handbook:
     """The handbook configured by `config_file` (mkdocs.yml; defaults when it is absent)."""
     options = check_options(plugin_config(config_file), str(config_file))
     root = config_file.resolve().parent if config_file.is_file() else Path.cwd()
-    return handbook_from_options(root, options, str(config_file))
+    return handbook_from_options(root, options, str(config_file), docs_dir(config_file))

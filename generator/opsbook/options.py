@@ -30,7 +30,6 @@ OPTIONS: dict[str, Option] = {
     "templates": Option(str, defaults.TEMPLATES_DIR),
     "source_url": Option(str, optional=True),
     "prometheus_url": Option(str, optional=True),
-    "write": Option(bool, True),
     "offline": Option(bool, True),
     "rules": Option(dict, {}),
     "today": Option(str, optional=True),

@@ -1,7 +1,8 @@
-"""The mkdocs adapter: `plugins: [opsbook]` validates, generates and adds the pages.
+"""The mkdocs adapter: `plugins: [opsbook]` validates and writes the docs tree.
 
-It only translates between mkdocs and the library: validation, rendering and writing are
-the same functions the CLI calls.
+A convenience over `opsbook generate` (the same tree, any engine builds it): it only
+translates between mkdocs and the library, whose functions the CLI calls too. It also adds
+a second line of defence on generated pages (their HTML cleaned, titles kept escaped).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +20,14 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from opsbook.diagnostics import OpsbookError
 from opsbook.options import OPTIONS
+from opsbook.tree import EXTENSIONS, SCRIPTS, STYLES
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
-
-MERMAID = "assets/opsbook/mermaid.min.js"
-"""Where the vendored Mermaid is published: the site loads nothing from the network."""
-
-CHECKLIST_JS = "assets/opsbook/checklist.js"
-CHECKLIST_CSS = "assets/opsbook/checklist.css"
-"""The script that keeps checklist ticks in the browser, and its styles."""
-
-_ASSETS = {MERMAID: "mermaid.min.js", CHECKLIST_JS: "checklist.js", CHECKLIST_CSS: "checklist.css"}
-
-_EXTENSIONS: dict[str, dict[str, Any]] = {
-    "tables": {},
-    "toc": {"permalink": True},
-    "admonition": {},
-    "pymdownx.escapeall": {},
-    "pymdownx.tasklist": {"custom_checkbox": True},
-    "pymdownx.superfences": {},
-    "pymdownx.highlight": {},
-}
-"""Markdown extensions the generated pages rely on; added when a site lacks them."""
 
 
 def _declared(name: str) -> Any:
@@ -66,7 +47,6 @@ class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
     templates = _declared("templates")
     source_url = _declared("source_url")
     prometheus_url = _declared("prometheus_url")
-    write = _declared("write")
     offline = _declared("offline")
     rules = _declared("rules")
     today = _declared("today")
@@ -74,16 +54,16 @@ class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
 
 
 class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
-    """Validates the definitions, writes the generated Markdown, and serves it to mkdocs."""
+    """Validates the definitions and writes the docs tree before mkdocs reads the docs
+    folder: `mkdocs build` and `mkdocs serve` without a separate `opsbook generate`."""
 
     def __init__(self) -> None:
-        self.prepared: Any = None  # (Validation, Settings) handed over by `opsbook build`
+        self.prepared: Any = None  # (pages, nav) of a tree `opsbook build` has written
         self.generated: set[str] = set()
         self.validator: Any = None  # kept across the rebuilds of `serve` (see on_startup)
         self.renderer: Any = None
-        self.written: dict[str, str] = {}  # the pages as this process last wrote them
-        self.pending: Any = None  # (Plan, pages) to write once the build has succeeded
-        self.defer_write = False  # `opsbook build` writes them itself, before its swap
+        self.written: dict[str, str] = {}  # the tree as this process last wrote it
+        self.undo: Any = None  # what the tree was before this build wrote it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook makes mkdocs keep the plugin across the rebuilds of `serve`,
@@ -102,24 +82,27 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         with _as_plugin_error():
             return self._configure(config)
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
         with _as_plugin_error():
-            return self._add_pages(files, config)
+            self._write_tree(config)
 
     def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Load the handbook; give a mkdocs.yml that does not inherit the engine config
+        what the generated pages need (extensions, scripts, styles)."""
         from opsbook.handbook import handbook_from_options
         from opsbook.settings import settings_from_options
 
         config_file = Path(config.config_file_path)
         _use_material(config, config_file)
+        docs = os.path.relpath(config.docs_dir, config_file.parent)
         self.handbook = handbook_from_options(
-            config_file.parent, dict(self.config), str(config_file)
+            config_file.parent, dict(self.config), str(config_file), Path(docs).as_posix()
         )
         # mkdocs has read the options already; no second reading of mkdocs.yml.
         self.settings = settings_from_options(
             dict(self.config), str(config_file), today=self.config.today
         )
-        for name, options in _EXTENSIONS.items():
+        for name, options in EXTENSIONS.items():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
                 config.mdx_configs.setdefault(name, dict(options))
@@ -129,44 +112,49 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             from pymdownx.superfences import fence_code_format  # type: ignore[import-untyped]
 
             custom.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
-        for script in (MERMAID, CHECKLIST_JS):
+        for script in SCRIPTS:
             if script not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(script)
-        if CHECKLIST_CSS not in config.extra_css:
-            config.extra_css.append(CHECKLIST_CSS)
+        for style in STYLES:
+            if style not in config.extra_css:
+                config.extra_css.append(style)
         if self.handbook.offline and config.theme.name == "material":
             config.theme["font"] = False  # web fonts would load from Google
         return config
 
-    def _add_pages(self, files: Files, config: MkDocsConfig) -> Files:
+    def _write_tree(self, config: MkDocsConfig) -> None:
+        """Validate, render and write the docs tree (only what changed), unless `opsbook
+        build` has done so; the navigation is the tree's unless mkdocs.yml has its own."""
         from opsbook import collector
-        from opsbook.generate import plan_changes, plan_pages
+        from opsbook.generate import apply_plan, plan_changes, plan_pages, snapshot
+        from opsbook.settings import config_document
 
         start = time.perf_counter()
+        handbook = self.handbook
         if self.prepared is not None:
-            validation, self.settings = self.prepared
+            pages, nav = self.prepared
             self.prepared = None
         else:
             # The catalog lives to the end of the build (see on_post_build); mkdocs then
             # makes much else, which collections need not walk the catalog for.
             with collector.settling():
-                validation = self.handbook.validate(self.settings, self.validator)
+                validation = handbook.validate(self.settings, self.validator)
             for diagnostic in validation.diagnostics:
                 (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
-        if validation.errors:
-            raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
-        slugify = config.mdx_configs.get("toc", {}).get("slugify")
-        pages = self.handbook.render(validation, self.settings, slugify, self.renderer)
-        if self.config.write:
-            # Planned now (a hand-written file in the way fails the build at once), written
-            # only once the build has succeeded: a failed build leaves the Markdown as it was.
-            root, layout = self.handbook.root, self.handbook.layout
+            if validation.errors or validation.catalog is None:
+                raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
+            slugify = config.mdx_configs.get("toc", {}).get("slugify")
+            pages = handbook.render(validation, self.settings, slugify, self.renderer)
+            nav = handbook.navigation(validation.catalog, pages)
+            files = handbook.tree(validation.catalog, pages, nav)
             plan = (
-                plan_changes(self.written, pages, root, layout)
+                plan_changes(self.written, files, handbook.root, handbook.areas)
                 if self.written
-                else plan_pages(pages, root, layout)
+                else plan_pages(files, handbook.root, handbook.areas)
             )
-            self.pending = (plan, pages)
+            self.undo = snapshot(plan, handbook.root)
+            apply_plan(plan, handbook.root)
+            self.written = files if self.renderer is not None else {}
         if self.renderer is not None and self.renderer.rendered < len(pages):
             log.info(
                 "opsbook: %d of %d pages rendered again in %.2f s",
@@ -174,42 +162,16 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
                 len(pages),
                 time.perf_counter() - start,
             )
-        self.generated = set()
-        present = files.src_uris
-        for page, text in pages.items():
-            existing = present.get(page)
-            if page == self.handbook.layout.home() and existing is not None:
-                raise OpsbookError(
-                    f"{config.docs_dir}/{page} is hand-written where the generated home page "
-                    "(services, paging alerts, kill switches) belongs; move it to another "
-                    "name, such as about.md, and link it from the navigation"
-                )
-            if existing is not None:
-                files.remove(existing)
-            files.append(File.generated(config, page, content=text))
-            self.generated.add(page)
-        for source in validation.files:
-            self._add_static(files, config, Path(source.path))
-        for release in validation.releases:
-            self._add_static(files, config, Path(release.source.path))
-        for published, name in _ASSETS.items():
-            asset = resources.files("opsbook") / "assets" / name
-            files.append(File.generated(config, published, abs_src_path=str(asset)))
-        if config.nav is None:
-            config.nav = _navigation(
-                validation.catalog,
-                self.handbook.layout,
-                files,
-                self.generated,
-                self.config.nav_limit,
-            )
-        return files
+        self.generated = set(pages)
+        if config_document(Path(config.config_file_path)).get("nav") is None:
+            config.nav = nav
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         """Titles enter the theme as HTML-escaped text; material prints them into <title>
         through `striptags`, which unescapes, so `&lt;/title&gt;&lt;script&gt;` in a name
         would become a script. Here `striptags` gives escaped text back, for every page
-        and every template that uses it."""
+        and every template that uses it (the engine config's theme does the same for
+        <title> without the plugin)."""
         from markupsafe import Markup, escape
 
         def striptags(value: Any) -> Markup:
@@ -219,35 +181,24 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """The build succeeded: write the Markdown (unless `opsbook build` writes it
-        itself, before it swaps the site in). What `_add_pages` settled for the build
-        becomes collectable again, so a process that builds many times (serve, or mkdocs
-        used as a library) keeps no old catalogs."""
+        """The build succeeded: the tree it wrote stays. What `_write_tree` settled for the
+        build becomes collectable again, so a process that builds many times (serve, or
+        mkdocs used as a library) keeps no old catalogs."""
         from opsbook import collector
 
         collector.release()
-        if not self.defer_write:
-            with _as_plugin_error():
-                self.write_pending()
-
-    def write_pending(self) -> None:
-        """Write the Markdown of the last build, all pages or none."""
-        from opsbook.generate import apply_plan
-
-        if self.pending is None:
-            return
-        plan, pages = self.pending
-        self.pending = None
-        apply_plan(plan, self.handbook.root)
-        self.written = pages if self.renderer is not None else {}
+        self.undo = None
 
     def on_build_error(self, *, error: Exception) -> None:
-        """As after a build: nothing stays settled, and nothing is written, when a build
-        fails."""
+        """The build failed: the docs tree goes back to what it was before it."""
         from opsbook import collector
+        from opsbook.generate import restore
 
         collector.release()
-        self.pending = None
+        if self.undo is not None:
+            restore(self.undo, self.handbook.root)
+            self.undo = None
+            self.written = {}
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         from opsbook.escape import clean_html
@@ -256,22 +207,10 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.handbook.root / self.handbook.definitions))
-        releases = self.handbook.root / self.handbook.layout.releases
-        if releases.is_dir():
-            server.watch(str(releases))  # a tick recorded from the command line
         templates = self.handbook.root / self.handbook.templates
         if templates.is_dir():
             server.watch(str(templates))
         return server
-
-    def _add_static(self, files: Files, config: MkDocsConfig, path: Path) -> None:
-        """Publish a definitions file, so a page's source link works on the site too."""
-        try:
-            relative = Path(os.path.abspath(path)).relative_to(self.handbook.root).as_posix()
-        except ValueError:
-            return
-        if files.get_file_from_path(relative) is None:
-            files.append(File.generated(config, relative, abs_src_path=os.path.abspath(path)))
 
 
 def _use_material(config: MkDocsConfig, config_file: Path) -> None:
@@ -303,37 +242,3 @@ def _as_plugin_error() -> Iterator[None]:
         yield
     except OpsbookError as exc:
         raise PluginError(f"opsbook: {exc}") from exc
-
-
-def _navigation(
-    catalog: Any, layout: Any, files: Files, generated: set[str], limit: int
-) -> list[Any]:
-    """A sectioned navigation that lists services and checklists but not every alert; a
-    section with more than `limit` entries lists only its index page. Every page carries
-    the navigation, so its size must not grow with the handbook: at 200 services, listing
-    them made each page of a 5,000-page site cost 1.5 times what it cost at 500 pages.
-
-    Themes print navigation titles as HTML, so titles from definitions are escaped here.
-    """
-    from html import escape
-
-    def section(index: str, entries: list[dict[str, str]]) -> list[Any]:
-        return [index, *entries] if len(entries) <= limit else [index]
-
-    nav: list[Any] = [{"Home": layout.home()}]
-    services = [{escape(s.name): layout.service(s.id)} for s in catalog.services]
-    nav.append({"Runbooks": section(layout.runbooks_index(), services)})
-    nav.append({"Flags": layout.flags()})
-    nav.append({"Incident policy": layout.policy()})
-    checklists = [
-        *({escape(r.name): layout.rollout(r.id)} for r in catalog.rollouts),
-        *({escape(c.title): layout.checklist(c.id)} for c in catalog.checklists),
-    ]
-    nav.append({"Checklists": section(layout.checklists_index(), checklists)})
-    hand_written = sorted(
-        f.src_uri
-        for f in files.documentation_pages()
-        if f.src_uri not in generated and f.src_uri != layout.home()
-    )
-    nav.extend(hand_written)
-    return nav

@@ -155,11 +155,7 @@ def page_jobs(
             Job(
                 layout.source_file(path),
                 "source.md.j2",
-                {
-                    "file": path,
-                    "listing": listing,
-                    "raw": quote(relative(path, layout.source_file(path))),
-                },
+                {"file": path, "listing": listing},
                 (SOURCES, path),
             )
             for path, listing in source_files(catalog, releases, root)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from opsbook.defaults import CHECKLISTS_DIR, DEFAULT_DEFINITIONS_DIR, RELEASES_DIR
+from opsbook.defaults import CHECKLISTS_DIR, DEFAULT_DEFINITIONS_DIR, DOCS_DIR, RELEASES_DIR
 from opsbook.diagnostics import Level, UsageError
 from opsbook.ruleset import RULES
 
@@ -64,6 +64,13 @@ def _document(config: str, text: str) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def config_document(config: Path) -> dict[str, Any]:
+    """A mkdocs.yml as data (its Python tags read as null), or {} when absent."""
+    if not config.is_file():
+        return {}
+    return _document(str(config), config.read_text("utf-8"))
+
+
 def site_url(config: Path) -> str | None:
     """The `site_url` of a mkdocs.yml, where the handbook is published, or None."""
     if not config.is_file():
@@ -79,6 +86,16 @@ def theme_given(config: Path) -> bool:
     return _document(str(config), config.read_text("utf-8")).get("theme") is not None
 
 
+def docs_dir(config: Path) -> str:
+    """The `docs_dir` of a mkdocs.yml (`docs` by default), relative to its folder."""
+    if not config.is_file():
+        return DOCS_DIR
+    value = _document(str(config), config.read_text("utf-8")).get("docs_dir", DOCS_DIR)
+    if not isinstance(value, str) or not value.strip("/"):
+        raise UsageError(f"{config}: `docs_dir` must be a folder name")
+    return value.strip("/")
+
+
 def definitions_dir(config: Path) -> str:
     """The definitions folder a handbook's mkdocs.yml names (`ops` by default), as a path
     from the working directory."""
@@ -91,12 +108,12 @@ def definitions_dir(config: Path) -> str:
 
 
 def releases_dir(config: Path) -> str:
-    """The release state files' folder of a handbook (`checklists/releases` by default), as
-    a path from the working directory."""
+    """The release state files' folder of a handbook (`docs/checklists/releases` by
+    default), as a path from the working directory."""
     folder = plugin_config(config).get("checklists", CHECKLISTS_DIR)
     if not isinstance(folder, str):
         raise UsageError(f"{config}: opsbook `checklists` must be a folder name")
-    path = f"{folder.strip('/')}/{RELEASES_DIR}"
+    path = f"{docs_dir(config)}/{folder.strip('/')}/{RELEASES_DIR}"
     if not config.is_file():
         return path
     return os.path.relpath(config.resolve().parent / path)

@@ -1,4 +1,5 @@
-"""Publishing: a mkdocs build into a fresh folder, swapped in only when it succeeded.
+"""Publishing: the docs tree written, then built by an engine (mkdocs-material or
+Zensical) into a fresh folder, swapped in only when it succeeded.
 
 A failed build leaves the previous site exactly as it was, so the handbook people read
 during an incident never disappears because someone merged a broken definition.
@@ -10,37 +11,49 @@ import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
+from opsbook.generate import Plan
 
 
 class BuildFailed(OpsbookError):
     """mkdocs could not build the site; the previous site is untouched."""
 
 
-def build_site(config_file: Path, site_dir: Path | None = None, prepared: Any = None) -> Path:
-    """Build the site of `config_file` into `site_dir` (default: its `site_dir`) atomically.
+ENGINES = ("mkdocs", "zensical")
+"""The site engines `opsbook build --engine` knows; the first is the default."""
 
-    `prepared` (a Validation and its Settings), when given, is handed to the opsbook plugin
-    so the definitions are not validated twice. The generated Markdown is written only
-    once the site is built, and the site swapped in only once the Markdown is written: a
-    failure anywhere leaves `site/`, `runbooks/` and `checklists/` as they were.
+
+@dataclass(frozen=True)
+class Tree:
+    """A docs tree to publish: what writing it changes, and its pages and navigation
+    (handed to the opsbook plugin, when mkdocs.yml has it, so nothing is done twice)."""
+
+    plan: Plan
+    pages: dict[str, str]
+    nav: list[Any]
+
+
+def build_site(
+    config_file: Path, tree: Tree, engine: str = "mkdocs", site_dir: Path | None = None
+) -> Path:
+    """Write the docs tree, build the site of `config_file` with `engine` into a new
+    folder, and swap that in for `site_dir` (default: its `site_dir`).
+
+    A failure anywhere leaves the site and the docs tree as they were: the tree is put
+    back when the engine fails, the site swapped in only once it is built.
     """
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    from opsbook.settings import theme_given
+    from opsbook.generate import apply_plan, restore, snapshot
+    from opsbook.settings import config_document
 
     quiet_material()
-    # Without `theme:`, material from the start, so mkdocs picks material's own plugins.
-    overrides = {} if theme_given(config_file) else {"theme": "material"}
-    try:
-        config = load_config(str(config_file), **overrides)
-    except MkDocsException as exc:
-        raise BuildFailed(f"{config_file}: {exc}") from exc
-    target = (site_dir or Path(config.site_dir)).resolve()
+    configured = config_document(config_file).get("site_dir", defaults.SITE_DIR)
+    target = (site_dir or config_file.resolve().parent / str(configured)).resolve()
+    root = config_file.resolve().parent
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(target)
@@ -49,32 +62,87 @@ def build_site(config_file: Path, site_dir: Path | None = None, prepared: Any = 
         raise BuildFailed(
             f"cannot build next to {target}: {exc.strerror} ({exc.filename or target.parent})"
         ) from exc
+    before = snapshot(tree.plan, root)
     try:
-        config = load_config(str(config_file), site_dir=str(staging), **overrides)
-        plugin = config.plugins.get("opsbook")
-        if plugin is not None:
-            plugin.defer_write = True
-            if prepared is not None:
-                plugin.prepared = prepared
-        from mkdocs.commands.build import build
-
-        build(config)
-        old = _swap_in(staging, target)
+        apply_plan(tree.plan, root)
         try:
-            if plugin is not None:
-                plugin.write_pending()
+            if engine == "zensical":
+                _zensical(config_file, staging)
+            else:
+                _mkdocs(config_file, staging, tree)
         except BaseException:
-            _swap_back(staging, target, old)
+            restore(before, root)
             raise
+        old = _swap_in(staging, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except (MkDocsException, OSError) as exc:
+    except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed(f"the site was not built, {target} is unchanged: {exc}") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _mkdocs(config_file: Path, staging: Path, tree: Tree) -> None:
+    """Build with mkdocs (mkdocs-material) into `staging`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    from opsbook.settings import theme_given
+
+    # Without `theme:`, material from the start, so mkdocs picks material's own plugins.
+    overrides = {} if theme_given(config_file) else {"theme": "material"}
+    try:
+        config = load_config(str(config_file), site_dir=str(staging), **overrides)
+        plugin = config.plugins.get("opsbook")
+        if plugin is not None:
+            plugin.prepared = (tree.pages, tree.nav)
+        build(config)
+    except MkDocsException as exc:
+        raise BuildFailed(f"the site was not built: {exc}") from exc
+
+
+def _zensical(config_file: Path, staging: Path) -> None:
+    """Build with Zensical into `staging`, which must be inside the handbook: a config
+    beside mkdocs.yml inherits it and names the staging folder as its `site_dir`."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("zensical") is None:
+        raise BuildFailed(
+            "Zensical is not installed: `pip install 'opsbook[zensical]'` installs the "
+            "version opsbook is tested with"
+        )
+    root = config_file.resolve().parent
+    try:
+        site = staging.relative_to(root).as_posix()
+    except ValueError as exc:
+        raise BuildFailed(
+            f"Zensical builds only inside the handbook ({root}), not into {staging.parent}"
+        ) from exc
+    config = root / f".{config_file.name}.zensical-{os.getpid()}.yml"
+    config.write_text(
+        f"# written by opsbook build for Zensical; removed after the build\n"
+        f"INHERIT: {config_file.name}\nsite_dir: {site}\n",
+        "utf-8",
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "zensical", "build", "--strict", "-f", str(config)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        config.unlink(missing_ok=True)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip()
+        raise BuildFailed(f"Zensical could not build the site:\n{said}")
 
 
 def _staging_prefix(target: Path) -> str:
