@@ -271,7 +271,7 @@ def build(
     plan = plan_pages(files, handbook.root, handbook.areas)
     _warn_engine_config(config)
     setup_logging(verbose)
-    target = build_site(config, Tree(plan, pages, nav), engine, site_dir)
+    target = build_site(config, Tree(plan, handbook.docs, pages, nav), engine, site_dir)
     click.echo(f"built {os.path.relpath(target)} with {engine}")
 
 
@@ -285,20 +285,53 @@ def build(
     show_default=True,
     help="Where to serve the preview.",
 )
-def serve(config: Path, dev_addr: str) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="The site engine whose live preview runs.",
+)
+def serve(config: Path, dev_addr: str, engine: str) -> None:
     """Preview the handbook; editing ops/ or templates/ rebuilds and reloads the page."""
+    import threading
+
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
+    from opsbook.handbook import load_handbook
+    from opsbook.preview import TreeWriter, serve_zensical, watch
+    from opsbook.settings import load_settings
     from opsbook.site import quiet_material, setup_logging
 
     _require(config, "serve")
     setup_logging(True)
     quiet_material()
+    handbook, settings = load_handbook(config), load_settings(config)
+    writer = TreeWriter(handbook, settings, lambda line: click.echo(line, err=True))
+    with_plugin = engine == "mkdocs" and _names_plugin(config)
+    if not with_plugin and not writer.write():
+        sys.exit(1)
+    if engine == "zensical":
+        serve_zensical(config, dev_addr, writer)
+        return
+    stop = threading.Event()
+    if not with_plugin:  # the plugin writes the tree itself, between mkdocs' rebuilds
+        threading.Thread(target=watch, args=(writer, stop), daemon=True).start()
     try:
         mkdocs_serve(config_file=str(config), dev_addr=dev_addr, livereload=True)
     except MkDocsException as exc:
         raise OpsbookError(str(exc)) from exc
+    finally:
+        stop.set()
+
+
+def _names_plugin(config: Path) -> bool:
+    """Whether mkdocs.yml lists the opsbook plugin (with or without options)."""
+    from opsbook.settings import config_document
+
+    plugins = config_document(config).get("plugins") or []
+    return "opsbook" in plugins or any(isinstance(p, dict) and "opsbook" in p for p in plugins)
 
 
 @cli.command("rules")

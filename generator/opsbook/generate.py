@@ -49,6 +49,8 @@ def plan_pages(pages: dict[str, str], root: Path, areas: Areas) -> Plan:
     for folder in areas.folders:
         for path in sorted((root / folder).rglob("*")):
             page = path.relative_to(root).as_posix()
+            if path.name.startswith("."):
+                continue  # a page being written, or one a killed run left (cleaned below)
             if page not in wanted and path.is_file() and is_generated(path):
                 plan.remove.append(page)
     for page in areas.files:

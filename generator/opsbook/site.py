@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
 from opsbook.generate import Plan
+from opsbook.tree import THEME_DIR, THEME_FILE
 
 
 class BuildFailed(OpsbookError):
@@ -30,63 +32,142 @@ ENGINES = ("mkdocs", "zensical")
 
 @dataclass(frozen=True)
 class Tree:
-    """A docs tree to publish: what writing it changes, and its pages and navigation
-    (handed to the opsbook plugin, when mkdocs.yml has it, so nothing is done twice)."""
+    """A docs tree to publish: what writing it changes (paths from the root), the docs
+    folder's name, and the pages and navigation (handed to the opsbook plugin, when
+    mkdocs.yml has it, so nothing is done twice)."""
 
     plan: Plan
+    docs: str
     pages: dict[str, str]
     nav: list[Any]
+
+
+_SOURCES = ".opsbook-build-"
+"""Beside mkdocs.yml: `.opsbook-build-<pid>-…`, the docs tree an engine builds from."""
 
 
 def build_site(
     config_file: Path, tree: Tree, engine: str = "mkdocs", site_dir: Path | None = None
 ) -> Path:
-    """Write the docs tree, build the site of `config_file` with `engine` into a new
-    folder, and swap that in for `site_dir` (default: its `site_dir`).
+    """Build the site of `config_file` with `engine` from the new docs tree, swap it in for
+    `site_dir` (default: its `site_dir`), then write the tree into the handbook.
 
-    A failure anywhere leaves the site and the docs tree as they were: the tree is put
-    back when the engine fails, the site swapped in only once it is built.
+    The engine reads a copy of the docs folder (hard links, so it costs little) with the
+    tree written into it, and builds into a new folder: a failure anywhere, or a kill,
+    leaves the site and the docs tree as they were.
     """
-    from opsbook.generate import apply_plan, restore, snapshot
-    from opsbook.settings import config_document
+    from opsbook.generate import apply_plan
 
     quiet_material()
-    configured = config_document(config_file).get("site_dir", defaults.SITE_DIR)
-    target = (site_dir or config_file.resolve().parent / str(configured)).resolve()
     root = config_file.resolve().parent
+    configured = config_document_of(config_file).get("site_dir", defaults.SITE_DIR)
+    target = (site_dir or root / str(configured)).resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(target)
+        _clean_stale_sources(root)
         staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
     except OSError as exc:
         raise BuildFailed(
             f"cannot build next to {target}: {exc.strerror} ({exc.filename or target.parent})"
         ) from exc
-    before = snapshot(tree.plan, root)
+    sources: Path | None = None
+    made = _missing_engine_config(tree.plan, root)
     try:
-        apply_plan(tree.plan, root)
-        try:
-            if engine == "zensical":
-                _zensical(config_file, staging)
-            else:
-                _mkdocs(config_file, staging, tree)
-        except BaseException:
-            restore(before, root)
-            raise
+        sources = _sources(root, tree)
+        if engine == "zensical":
+            _zensical(config_file, staging, sources, tree)
+        else:
+            _mkdocs(config_file, staging, sources, tree)
         old = _swap_in(staging, target)
+        try:
+            apply_plan(tree.plan, root)
+        except BaseException:
+            _swap_back(staging, target, old)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        _unmake(made, root)
         raise BuildFailed(f"the site was not built, {target} is unchanged: {exc}") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _unmake(made, root)
         raise
+    finally:
+        if sources is not None:
+            shutil.rmtree(sources, ignore_errors=True)
     return target
 
 
-def _mkdocs(config_file: Path, staging: Path, tree: Tree) -> None:
-    """Build with mkdocs (mkdocs-material) into `staging`."""
+def config_document_of(config_file: Path) -> dict[str, Any]:
+    from opsbook.settings import config_document
+
+    return config_document(config_file)
+
+
+def _missing_engine_config(plan: Plan, root: Path) -> list[str]:
+    """Write the files beside mkdocs.yml that do not exist yet (mkdocs.yml inherits the
+    engine config, so no engine can read it before); returns those written."""
+    from opsbook.generate import Plan, apply_plan
+
+    new = Plan(write={p: t for p, t in plan.write.items() if "/" not in p or p == THEME_FILE})
+    new.write = {p: t for p, t in new.write.items() if not (root / p).exists()}
+    apply_plan(new, root)
+    return list(new.write)
+
+
+def _unmake(made: list[str], root: Path) -> None:
+    for path in made:
+        (root / path).unlink(missing_ok=True)
+
+
+def _sources(root: Path, tree: Tree) -> Path:
+    """A copy of the docs folder, by hard links, with the new tree written into it."""
+    from opsbook.generate import Plan, apply_plan
+
+    sources = Path(tempfile.mkdtemp(prefix=f"{_SOURCES}{os.getpid()}-", dir=root))
+    docs = root / tree.docs
+    for folder, dirs, files in os.walk(docs):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        into = sources / tree.docs / Path(folder).relative_to(docs)
+        into.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.link(os.path.join(folder, name), into / name)
+            except OSError:  # another file system, or no hard links there
+                shutil.copy2(os.path.join(folder, name), into / name)
+    (sources / tree.docs).mkdir(parents=True, exist_ok=True)
+    if (root / THEME_DIR).is_dir():
+        shutil.copytree(root / THEME_DIR, sources / THEME_DIR)
+    shutil.copy2(root / defaults.ENGINE_CONFIG, sources / defaults.ENGINE_CONFIG)
+    # Written under temporary names and renamed, so the linked files keep their bytes.
+    inside = Plan(
+        write=dict(tree.plan.write),
+        remove=[p for p in tree.plan.remove if (sources / p).exists()],
+    )
+    apply_plan(inside, sources)
+    return sources
+
+
+def _clean_stale_sources(root: Path) -> None:
+    """Remove the copies of the docs folder that killed builds left beside mkdocs.yml."""
+    from opsbook.generate import process_alive
+
+    for entry in os.scandir(root):
+        if entry.name.startswith(_SOURCES) and entry.is_dir(follow_symlinks=False):
+            pid = entry.name[len(_SOURCES) :].split("-", 1)[0]
+            if pid.isdigit() and not process_alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        elif ".zensical-" in entry.name and entry.name.endswith(".yml"):
+            pid = entry.name.rsplit(".zensical-", 1)[1].removesuffix(".yml")
+            if pid.isdigit() and not process_alive(int(pid)):
+                os.unlink(entry.path)
+
+
+def _mkdocs(config_file: Path, staging: Path, sources: Path, tree: Tree) -> None:
+    """Build with mkdocs (mkdocs-material) from `sources` into `staging`."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -94,9 +175,18 @@ def _mkdocs(config_file: Path, staging: Path, tree: Tree) -> None:
     from opsbook.settings import theme_given
 
     # Without `theme:`, material from the start, so mkdocs picks material's own plugins.
-    overrides = {} if theme_given(config_file) else {"theme": "material"}
+    overrides: dict[str, Any] = {} if theme_given(config_file) else {"theme": "material"}
     try:
-        config = load_config(str(config_file), site_dir=str(staging), **overrides)
+        config = load_config(
+            str(config_file),
+            site_dir=str(staging),
+            docs_dir=str(sources / tree.docs),
+            **overrides,
+        )
+        if config_document_of(config_file).get("nav") is None:
+            config.nav = tree.nav
+        if config.theme.custom_dir and Path(config.theme.custom_dir).name == THEME_DIR:
+            config.theme.dirs[0] = str(sources / THEME_DIR)  # the theme of this tree
         plugin = config.plugins.get("opsbook")
         if plugin is not None:
             plugin.prepared = (tree.pages, tree.nav)
@@ -105,12 +195,14 @@ def _mkdocs(config_file: Path, staging: Path, tree: Tree) -> None:
         raise BuildFailed(f"the site was not built: {exc}") from exc
 
 
-def _zensical(config_file: Path, staging: Path) -> None:
-    """Build with Zensical into `staging`, which must be inside the handbook: a config
-    beside mkdocs.yml inherits it and names the staging folder as its `site_dir`."""
+def _zensical(config_file: Path, staging: Path, sources: Path, tree: Tree) -> None:
+    """Build with Zensical from `sources` into `staging`, both inside the handbook: a
+    config beside mkdocs.yml inherits it and names the two folders and the navigation."""
     import importlib.util
     import subprocess
     import sys
+
+    import yaml
 
     if importlib.util.find_spec("zensical") is None:
         raise BuildFailed(
@@ -124,10 +216,24 @@ def _zensical(config_file: Path, staging: Path) -> None:
         raise BuildFailed(
             f"Zensical builds only inside the handbook ({root}), not into {staging.parent}"
         ) from exc
+    # Zensical appends the lists of an inherited file to those inheriting it: mkdocs.yml
+    # is copied into the sources, inheriting the new engine config there instead.
+    inherit = f"INHERIT: {defaults.ENGINE_CONFIG}"
+    text = config_file.read_text("utf-8")
+    text, found = re.subn(r"(?m)^INHERIT:.*$", inherit, text)
+    (sources / config_file.name).write_text(text if found else f"{inherit}\n{text}", "utf-8")
+    settings: dict[str, Any] = {
+        "INHERIT": (sources / config_file.name).relative_to(root).as_posix(),
+        "site_dir": site,
+        "docs_dir": (sources / tree.docs).relative_to(root).as_posix(),
+    }
+    theme = config_document_of(config_file).get("theme")
+    if not (isinstance(theme, dict) and theme.get("custom_dir")):
+        settings["theme"] = {"custom_dir": (sources / THEME_DIR).relative_to(root).as_posix()}
     config = root / f".{config_file.name}.zensical-{os.getpid()}.yml"
     config.write_text(
-        f"# written by opsbook build for Zensical; removed after the build\n"
-        f"INHERIT: {config_file.name}\nsite_dir: {site}\n",
+        "# written by opsbook build for Zensical; removed after the build\n"
+        + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True),
         "utf-8",
     )
     try:
@@ -141,8 +247,18 @@ def _zensical(config_file: Path, staging: Path) -> None:
     finally:
         config.unlink(missing_ok=True)
     if done.returncode != 0:
-        said = (done.stderr or done.stdout).strip()
-        raise BuildFailed(f"Zensical could not build the site:\n{said}")
+        raise BuildFailed(
+            f"Zensical could not build the site:\n{_said(done.stderr or done.stdout)}"
+        )
+
+
+def _said(output: str) -> str:
+    """What Zensical said, without the Python traceback around an error it raised."""
+    lines = output.strip().splitlines()
+    if any(line.startswith("Traceback") for line in lines):
+        last = lines[-1]
+        return last.split(": ", 1)[1] if ": " in last else last
+    return "\n".join(lines)
 
 
 def _staging_prefix(target: Path) -> str:
