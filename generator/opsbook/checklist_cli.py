@@ -24,7 +24,7 @@ _BY_OPTION = click.option("--by", required=True, metavar="NAME", help="Who does 
 @click.group()
 def checklist() -> None:
     """Work through a rollout's checklist for one release, recorded in
-    checklists/releases/<rollout>/<release>.yaml."""
+    docs/checklists/releases/<rollout>/<release>.yaml."""
 
 
 def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:

@@ -69,6 +69,11 @@ NAV_LIMIT = 30
 """A navigation section (services; rollouts and checklists) with more entries than this
 lists only its index page: every page carries the navigation, so it must stay small."""
 
+HOME_GROUP_LIMIT = 50
+"""A severity with more paging alerts than this lists them on the home page under a
+heading per service: a section of thousands of rows helps no reader, and search engines
+index by section (Zensical refuses a section above 16,384 words)."""
+
 MAX_FILE_BYTES = 1024 * 1024
 MAX_RULE_FILE_BYTES = 32 * 1024 * 1024
 """Other tools' files (rule files) are often generated, a whole cluster's in one file."""

@@ -274,6 +274,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         graph=lambda expr: _graph(options.prometheus_url, expr),
         anchor=lambda text: links.anchor(str(text)),
         GENERATED=defaults.GENERATED_MARKER,
+        GROUP_LIMIT=defaults.HOME_GROUP_LIMIT,
         checks=check_sections,
         tick=_tick,
         checklist_bar=_checklist_bar,
