@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import statistics
@@ -33,6 +35,7 @@ import opsbook
 PY = sys.executable
 TODAY = "2026-01-01"  # fixed, so expiry rules give the same answers on any day
 MKDOCS_YML = """\
+INHERIT: mkdocs.opsbook.yml
 site_name: Synthetic handbook
 theme: {name: material}
 plugins:
@@ -227,6 +230,47 @@ def bench_build(work: Path, alerts: int, repeat: int) -> list[Row]:
     ]
 
 
+ENGINES = ("mkdocs", "zensical") if importlib.util.find_spec("zensical") else ("mkdocs",)
+"""The engines measured: Zensical when it is installed (`pip install -e '.[zensical]'`)."""
+
+
+def digests(site: Path) -> dict[str, str]:
+    """Every file of a built site by path, with a digest of its bytes."""
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
+
+
+def bench_engines(work: Path, alerts: int) -> tuple[list[Row], dict[str, bool]]:
+    """`opsbook build` with each engine: a clean build (no site, no engine cache), then a
+    build after one edited alert; and whether that site is byte-identical to a clean
+    build of the same definitions."""
+    rows, identical = [], {}
+    for engine in ENGINES:
+        root = work / f"engine-{engine}-{alerts}"
+        files = handbook(root, alerts)
+        build = [PY, "-m", "opsbook", "build", "--engine", engine, "--today", TODAY]
+        measure([PY, "-m", "opsbook", "generate", "--today", TODAY], root)
+        pages = pages_of(root)
+        set_aside(root, "site", ".cache")
+        clean = measure(build, root)[0]
+        source = root / "ops" / "svc0000.yaml"
+        text = source.read_text("utf-8")
+        source.write_text(text.replace("    summary: ", "    summary: Edited. ", 1), "utf-8")
+        again = measure(build, root)[0]
+        edited = digests(root / "site")
+        set_aside(root, ".cache")
+        measure([*build, "--site-dir", "site-clean"], root)
+        identical[f"{engine} {pages:,}"] = edited == digests(root / "site-clean")
+        rows += [
+            Row(f"build {engine}: clean", alerts, files, pages, clean),
+            Row(f"build {engine}: one alert edited", alerts, files, pages, again),
+        ]
+    return rows, identical
+
+
 def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
     """A team's rule file imported into a new handbook, that handbook validated and
     generated, and its alerts exported again."""
@@ -263,7 +307,7 @@ def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
 def versions() -> str:
     names = [
         "opsbook", "PyYAML", "jsonschema", "jsonschema-rs", "Jinja2", "Markdown", "mkdocs",
-        "mkdocs-material", "pymdown-extensions", "nh3", "check-jsonschema",
+        "mkdocs-material", "pymdown-extensions", "nh3", "check-jsonschema", "zensical",
     ]  # fmt: skip
     found = []
     for name in names:
@@ -368,6 +412,31 @@ def ratios(
     return out
 
 
+def engine_ratios(rows: list[Row], sizes: list[int], same: dict[str, bool]) -> list[str]:
+    """The engines side by side: clean build, rebuild after one edit, and their ratio."""
+    out = [
+        "| pages | engine | clean build s | one alert edited s | rebuild / clean | "
+        "byte-identical to a clean build |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for alerts in sizes:
+        for engine in ENGINES:
+            clean = next(
+                r for r in rows if r.stage == f"build {engine}: clean" and r.alerts == alerts
+            )
+            again = next(
+                r
+                for r in rows
+                if r.stage == f"build {engine}: one alert edited" and r.alerts == alerts
+            )
+            key = f"{engine} {clean.pages:,}"
+            out.append(
+                f"| {clean.pages:,} | {engine} | {clean.run.wall:.1f} | {again.run.wall:.1f} | "
+                f"{again.run.wall / clean.run.wall:.2f} | {'yes' if same[key] else 'NO'} |"
+            )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
@@ -377,6 +446,8 @@ def main() -> None:
     parser.add_argument("--rule-sizes", type=int, nargs="+", default=[1000, 10000], help=rules)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--build-repeat", type=int, default=3)
+    engines = "alerts for the builds with each engine, clean and after one edit"
+    parser.add_argument("--engine-sizes", type=int, nargs="+", default=[420, 4200], help=engines)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
     options = parser.parse_args()
     rows: list[Row] = []
@@ -392,6 +463,12 @@ def main() -> None:
         for alerts in options.build_sizes:
             rows += bench_build(work, alerts, options.build_repeat)
             print(f"bench: build at {alerts:,} alerts done", file=sys.stderr)
+        same: dict[str, bool] = {}
+        for alerts in options.engine_sizes:
+            found, identical = bench_engines(work, alerts)
+            rows += found
+            same.update(identical)
+            print(f"bench: both engines at {alerts:,} alerts done", file=sys.stderr)
         for rules in options.rule_sizes:
             rows += bench_prometheus(work, rules, options.repeat)
             print(f"bench: {rules:,} rules imported and exported", file=sys.stderr)
@@ -404,6 +481,8 @@ def main() -> None:
         *table(rows),
         "",
         *ratios(rows, options.sizes, options.build_sizes, options.rule_sizes),
+        "",
+        *engine_ratios(rows, options.engine_sizes, same),
     ]
     text = "\n".join(report) + "\n"
     print(text)

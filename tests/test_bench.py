@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,7 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "20", "--build-sizes",
          "20", "40", "--rule-sizes", "30", "--repeat", "1", "--build-repeat", "1",
-         "--out", str(out)],
+         "--engine-sizes", "20", "--out", str(out)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -50,3 +51,10 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     assert "≥ 2× faster than check-jsonschema" in text
     assert "per page at" in text
     assert "Python 3." in text and "mkdocs-material" in text
+    # Each engine: a clean build, a build after one edited alert, byte-identical to a
+    # clean build of the same definitions.
+    cells = [line.split(" | ") for line in text.splitlines() if line.startswith("| ")]
+    engines = [row for row in cells if len(row) > 2 and row[1] in ("mkdocs", "zensical")]
+    expected = ["mkdocs"] if os.environ.get("OPSBOOK_WITHOUT_ZENSICAL") else ["mkdocs", "zensical"]
+    assert [row[1] for row in engines] == expected
+    assert all(row[-1] == "yes |" for row in engines), engines
