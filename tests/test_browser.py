@@ -107,6 +107,17 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def search(tab: Any, text: str) -> None:
+    """Type `text` into the site's search: mkdocs-material's search field, or Zensical's
+    search dialog behind its button."""
+    opener = tab.locator("button.md-search__button")
+    if opener.count():
+        opener.first.click()
+        tab.locator("input[role=combobox]").fill(text)
+    else:
+        tab.locator("input.md-search__input").fill(text)
+
+
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh browser profile (empty storage) that refuses every non-local request."""
@@ -454,3 +465,12 @@ def test_release_record_page_shows_who_ticked_what(page: Any, server: str) -> No
     assert "Waived: Internal-only phase first" in text
     evidence = page.locator("a", has_text="evidence").first.get_attribute("href")
     assert evidence == "https://github.com/aurora/concierge/pull/412"
+
+
+def test_search_finds_a_runbook_by_its_alert_name(page: Any, server: str) -> None:
+    """Search works on both sites, offline: the alert's name finds its runbook."""
+    page.goto(server)
+    search(page, "RedisDown")
+    found = page.locator("a[href*='runbooks/onesource/redisdown/']")
+    found.first.wait_for(state="attached")
+    assert found.count() >= 1

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from hostile import LINE, hostile_handbook
-from test_browser import CHROMIUM_FLAGS, chromium
+from test_browser import CHROMIUM_FLAGS, chromium, search
 from test_site import opsbook
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
@@ -148,7 +148,7 @@ def test_no_page_runs_anything_from_a_definition(site: tuple[Path, str, int]) ->
                     problems.append(f"{name}: {entry}")
         current[0] = "search"
         tab.goto(server)
-        tab.locator("input.md-search__input").fill("alert")
+        search(tab, "alert")
         tab.wait_for_timeout(1500)
         for entry in tab.evaluate(_FIND):
             if not _ours(entry, server):
