@@ -19,6 +19,7 @@ from typing import Any
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
 from opsbook.generate import Plan
+from opsbook.settings import config_document
 from opsbook.tree import THEME_DIR, THEME_FILE
 
 
@@ -60,7 +61,7 @@ def build_site(
 
     quiet_material()
     root = config_file.resolve().parent
-    configured = config_document_of(config_file).get("site_dir", defaults.SITE_DIR)
+    configured = config_document(config_file).get("site_dir", defaults.SITE_DIR)
     target = (site_dir or root / str(configured)).resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -72,8 +73,9 @@ def build_site(
             f"cannot build next to {target}: {exc.strerror} ({exc.filename or target.parent})"
         ) from exc
     sources: Path | None = None
-    made = _missing_engine_config(tree.plan, root)
+    made: list[str] = []
     try:
+        made = _missing_engine_config(tree.plan, root)
         sources = _sources(root, tree)
         if engine == "zensical":
             _zensical(config_file, staging, sources, tree)
@@ -99,12 +101,6 @@ def build_site(
         if sources is not None:
             shutil.rmtree(sources, ignore_errors=True)
     return target
-
-
-def config_document_of(config_file: Path) -> dict[str, Any]:
-    from opsbook.settings import config_document
-
-    return config_document(config_file)
 
 
 def _missing_engine_config(plan: Plan, root: Path) -> list[str]:
@@ -183,7 +179,7 @@ def _mkdocs(config_file: Path, staging: Path, sources: Path, tree: Tree) -> None
             docs_dir=str(sources / tree.docs),
             **overrides,
         )
-        if config_document_of(config_file).get("nav") is None:
+        if config_document(config_file).get("nav") is None:
             config.nav = tree.nav
         if config.theme.custom_dir and Path(config.theme.custom_dir).name == THEME_DIR:
             config.theme.dirs[0] = str(sources / THEME_DIR)  # the theme of this tree
@@ -227,7 +223,7 @@ def _zensical(config_file: Path, staging: Path, sources: Path, tree: Tree) -> No
         "site_dir": site,
         "docs_dir": (sources / tree.docs).relative_to(root).as_posix(),
     }
-    theme = config_document_of(config_file).get("theme")
+    theme = config_document(config_file).get("theme")
     if not (isinstance(theme, dict) and theme.get("custom_dir")):
         settings["theme"] = {"custom_dir": (sources / THEME_DIR).relative_to(root).as_posix()}
     config = root / f".{config_file.name}.zensical-{os.getpid()}.yml"

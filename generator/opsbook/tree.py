@@ -175,7 +175,7 @@ def config_problems(config: Path) -> list[str]:
         return []
     document = config_document(config)
     inherit = document.get("INHERIT")
-    problems = []
+    problems = _old_layout(config)
     if inherit != defaults.ENGINE_CONFIG:
         problems.append(
             f"{config}: `INHERIT: {defaults.ENGINE_CONFIG}` is missing, so an engine without "
@@ -211,6 +211,22 @@ def config_problems(config: Path) -> list[str]:
             f"main.html keeps titles escaped: copy its `htmltitle` block into {custom}/main.html"
         )
     return problems
+
+
+def _old_layout(config: Path) -> list[str]:
+    """Generated folders left beside mkdocs.yml by an opsbook that wrote them there."""
+    from opsbook.generate import is_generated
+
+    found = []
+    for folder in (defaults.RUNBOOKS_DIR, defaults.CHECKLISTS_DIR):
+        index = config.parent / folder / "index.md"
+        if index.is_file() and is_generated(index):
+            found.append(
+                f"{config.parent / folder}/ holds pages where earlier versions of opsbook "
+                f"wrote them; they are now under {defaults.DOCS_DIR}/: move its release "
+                f"records there and remove it (`git rm -r {folder}`)"
+            )
+    return found
 
 
 def _extension_names(value: Any) -> set[str] | None:
