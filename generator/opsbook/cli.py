@@ -69,6 +69,14 @@ _TODAY_OPTION = click.option(
     help="The date that expiry and review rules compare with, for reproducible CI runs.",
 )
 
+_ENGINE_OPTION = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="The site engine: mkdocs(-material), or Zensical (`pip install 'opsbook[zensical]'`).",
+)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opsbook")
@@ -243,13 +251,7 @@ def _warn_engine_config(config: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to publish [default: site_dir of mkdocs.yml, `site`].",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default=ENGINES[0],
-    show_default=True,
-    help="The site engine: mkdocs(-material), or Zensical (`pip install 'opsbook[zensical]'`).",
-)
+@_ENGINE_OPTION
 @click.option("-v", "--verbose", is_flag=True, help="Show mkdocs' progress too.")
 def build(
     config: Path, today: str | None, site_dir: Path | None, engine: str, verbose: bool
@@ -285,13 +287,7 @@ def build(
     show_default=True,
     help="Where to serve the preview.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default=ENGINES[0],
-    show_default=True,
-    help="The site engine whose live preview runs.",
-)
+@_ENGINE_OPTION
 def serve(config: Path, dev_addr: str, engine: str) -> None:
     """Preview the handbook; editing ops/ or templates/ rebuilds and reloads the page."""
     import threading
