@@ -105,6 +105,11 @@ def browser() -> Iterator[Any]:
         launched = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+    # Playwright's closed event loop lets its executor's threads end without waiting for
+    # them; the tests after these fork (tests/test_parallel.py), which a live thread forbids.
+    for live in threading.enumerate():
+        if live.name.startswith("asyncio_"):
+            live.join(timeout=10)
 
 
 def search(tab: Any, text: str) -> None:
