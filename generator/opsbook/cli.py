@@ -15,10 +15,9 @@ import click
 from opsbook import collector, defaults, formats
 from opsbook.clioptions import CONFIG_OPTION, FORMAT_OPTION, SITE_URL_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
-from opsbook.site import ENGINES
+from opsbook.site import ENGINES, Tree
 
 if TYPE_CHECKING:
-    from opsbook.generate import Plan
     from opsbook.handbook import Handbook
     from opsbook.model import Catalog
     from opsbook.settings import Settings
@@ -206,7 +205,7 @@ def generate(check: bool, config: Path, today: str | None) -> None:
     from opsbook.generate import apply_plan
 
     handbook, settings, result = _prepare(config, today)
-    plan = _plan_tree(handbook, settings, result)
+    plan = _plan_tree(handbook, settings, result).plan
     if check:
         for page in plan.stale:
             state = "to remove" if page in plan.remove else "stale"
@@ -226,13 +225,16 @@ def generate(check: bool, config: Path, today: str | None) -> None:
     )
 
 
-def _plan_tree(handbook: Handbook, settings: Settings, result: Validation) -> Plan:
-    """What writing the docs tree of a validated handbook would change."""
+def _plan_tree(handbook: Handbook, settings: Settings, result: Validation) -> Tree:
+    """The docs tree of a validated handbook: its pages and navigation, and what writing
+    it would change."""
     from opsbook.generate import plan_pages
 
     assert result.catalog is not None  # _prepare exits on errors
-    files = handbook.tree(result.catalog, handbook.render(result, settings))
-    return plan_pages(files, handbook.root, handbook.areas)
+    pages = handbook.render(result, settings)
+    nav = handbook.navigation(result.catalog, pages)
+    files = handbook.tree(result.catalog, pages, nav)
+    return Tree(plan_pages(files, handbook.root, handbook.areas), handbook.docs, pages, nav)
 
 
 def _warn_engine_config(config: Path) -> None:
@@ -261,19 +263,14 @@ def build(
     The site is built in a new folder and swapped in only when the build succeeded: on
     any error the previous site, and the docs tree, stay as they were.
     """
-    from opsbook.generate import plan_pages
-    from opsbook.site import Tree, build_site, setup_logging
+    from opsbook.site import build_site, setup_logging
 
     _require(config, "build")
     handbook, settings, result = _prepare(config, today)
-    assert result.catalog is not None  # _prepare exits on errors
-    pages = handbook.render(result, settings)
-    nav = handbook.navigation(result.catalog, pages)
-    files = handbook.tree(result.catalog, pages, nav)
-    plan = plan_pages(files, handbook.root, handbook.areas)
+    tree = _plan_tree(handbook, settings, result)
     _warn_engine_config(config)
     setup_logging(verbose)
-    target = build_site(config, Tree(plan, handbook.docs, pages, nav), engine, site_dir)
+    target = build_site(config, tree, engine, site_dir)
     click.echo(f"built {os.path.relpath(target)} with {engine}")
 
 
@@ -767,7 +764,7 @@ def init(directory: Path, today: str | None) -> None:
         if result.errors:  # the starter is tested; this would be a bug in opsbook
             _print_problems(result)
             raise OpsbookError("the starter handbook does not validate")
-        plan = _plan_tree(handbook, settings, result)
+        plan = _plan_tree(handbook, settings, result).plan
         apply_plan(plan, handbook.root)
     finally:
         os.chdir(before)

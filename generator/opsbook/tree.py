@@ -160,14 +160,9 @@ def engine_config(nav: list[Any]) -> str:
     return head + body + _extensions_yaml()
 
 
-def theme() -> str:
-    """The theme template of the engine config's `custom_dir`."""
-    return _THEME
-
-
 def beside_config(nav: list[Any]) -> dict[str, str]:
     """The files written beside mkdocs.yml: the engine config and its theme template."""
-    return {defaults.ENGINE_CONFIG: engine_config(nav), THEME_FILE: theme()}
+    return {defaults.ENGINE_CONFIG: engine_config(nav), THEME_FILE: _THEME}
 
 
 def config_problems(config: Path) -> list[str]:
