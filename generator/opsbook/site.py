@@ -14,13 +14,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsbook import defaults
 from opsbook.diagnostics import OpsbookError
 from opsbook.generate import Plan
 from opsbook.settings import config_document
 from opsbook.tree import THEME_DIR, THEME_FILE
+
+if TYPE_CHECKING:
+    from opsbook import sitecache
 
 
 class BuildFailed(OpsbookError):
@@ -57,6 +60,7 @@ def build_site(
     tree written into it, and builds into a new folder: a failure anywhere, or a kill,
     leaves the site and the docs tree as they were.
     """
+    from opsbook import sitecache
     from opsbook.generate import apply_plan
 
     quiet_material()
@@ -74,19 +78,21 @@ def build_site(
         ) from exc
     sources: Path | None = None
     made: list[str] = []
+    record: sitecache.Record | None = None
     try:
         made = _missing_engine_config(tree.plan, root)
         sources = _sources(root, tree)
         if engine == "zensical":
             _zensical(config_file, staging, sources, tree)
         else:
-            _mkdocs(config_file, staging, sources, tree)
+            record = _mkdocs(config_file, staging, sources, tree, target)
         old = _swap_in(staging, target)
         try:
             apply_plan(tree.plan, root)
         except BaseException:
             _swap_back(staging, target, old)
             raise
+        sitecache.save(root, target, record)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
@@ -162,31 +168,42 @@ def _clean_stale_sources(root: Path) -> None:
                 os.unlink(entry.path)
 
 
-def _mkdocs(config_file: Path, staging: Path, sources: Path, tree: Tree) -> None:
-    """Build with mkdocs (mkdocs-material) from `sources` into `staging`."""
-    from mkdocs.commands.build import build
+def _mkdocs(
+    config_file: Path, staging: Path, sources: Path, tree: Tree, target: Path
+) -> sitecache.Record | None:
+    """Build with mkdocs (mkdocs-material) from `sources` into `staging`, rendering only
+    the pages that changed since the build of `target` when its record allows; returns
+    the record for the next build."""
     from mkdocs.config import load_config
+    from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.exceptions import MkDocsException
 
+    from opsbook import sitecache
     from opsbook.settings import theme_given
 
     # Without `theme:`, material from the start, so mkdocs picks material's own plugins.
     overrides: dict[str, Any] = {} if theme_given(config_file) else {"theme": "material"}
-    try:
+    in_mkdocs_yml = config_document(config_file)
+
+    def configured() -> MkDocsConfig:
         config = load_config(
             str(config_file),
             site_dir=str(staging),
             docs_dir=str(sources / tree.docs),
             **overrides,
         )
-        if config_document(config_file).get("nav") is None:
+        if in_mkdocs_yml.get("nav") is None:
             config.nav = tree.nav
         if config.theme.custom_dir and Path(config.theme.custom_dir).name == THEME_DIR:
             config.theme.dirs[0] = str(sources / THEME_DIR)  # the theme of this tree
         plugin = config.plugins.get("opsbook")
         if plugin is not None:
             plugin.prepared = (tree.pages, tree.nav)
-        build(config)
+        return config
+
+    previous = sitecache.load(config_file.resolve().parent, target)
+    try:
+        return sitecache.build(configured, staging, target, previous)[0]
     except MkDocsException as exc:
         raise BuildFailed(f"the site was not built: {exc}") from exc
 
