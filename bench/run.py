@@ -412,6 +412,10 @@ def ratios(
     return out
 
 
+REBUILD_SECONDS = 10
+"""What "a few seconds" means for the rebuild after one edited alert (issue 18)."""
+
+
 def engine_ratios(rows: list[Row], sizes: list[int], same: dict[str, bool]) -> list[str]:
     """The engines side by side: clean build, rebuild after one edit, and their ratio."""
     out = [
@@ -434,6 +438,17 @@ def engine_ratios(rows: list[Row], sizes: list[int], same: dict[str, bool]) -> l
                 f"| {clean.pages:,} | {engine} | {clean.run.wall:.1f} | {again.run.wall:.1f} | "
                 f"{again.run.wall / clean.run.wall:.2f} | {'yes' if same[key] else 'NO'} |"
             )
+    top = max(sizes)
+    clean = next(r for r in rows if r.stage == "build mkdocs: clean" and r.alerts == top)
+    again = next(r for r in rows if r.stage == "build mkdocs: one alert edited" and r.alerts == top)
+    met = "yes" if again.run.wall <= REBUILD_SECONDS else "NO"
+    out += [
+        "",
+        "| target | measured | met |",
+        "|---|---:|---|",
+        f"| mkdocs: build after one edited alert ≤ {REBUILD_SECONDS} s ({clean.pages:,} pages) "
+        f"| {again.run.wall:.1f} s | {met} |",
+    ]
     return out
 
 

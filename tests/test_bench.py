@@ -58,3 +58,4 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     expected = ["mkdocs"] if os.environ.get("OPSBOOK_WITHOUT_ZENSICAL") else ["mkdocs", "zensical"]
     assert [row[1] for row in engines] == expected
     assert all(row[-1] == "yes |" for row in engines), engines
+    assert "| mkdocs: build after one edited alert ≤ 10 s (" in text

@@ -382,9 +382,15 @@ def _fingerprint(config: MkDocsConfig) -> str | None:
     installed = sorted(
         f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
     )
+    # The plugin's code as well: in a checkout, opsbook's version says nothing of an edit.
+    package = Path(__file__).parent
+    code = {
+        path.relative_to(package).as_posix(): hashlib.blake2b(path.read_bytes()).hexdigest()
+        for path in sorted(package.rglob("*.py"))
+    }
     try:
         text = json.dumps(
-            [sys.version, installed, settings, plugins, theme, custom],
+            [sys.version, installed, code, settings, plugins, theme, custom],
             sort_keys=True,
             default=_stable,
         )
