@@ -148,10 +148,24 @@ def test_a_site_changed_by_hand_is_built_again_whole(handbook: Path) -> None:
     assert tree(handbook / "site") == clean_build(handbook)
 
 
-def test_a_broken_record_means_a_clean_build(handbook: Path) -> None:
-    """A record that cannot be read is a slower build, not an error."""
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '{"version": 1, "fingerprint": ',
+        "[]",
+        '{"version": 1, "fingerprint": "x", "sources": [], "pages": {}, "site": {}}',
+        "pages without their titles",
+    ],
+)
+def test_a_broken_record_means_a_clean_build(handbook: Path, broken: str) -> None:
+    """A record that cannot be read, or is not the shape of one, is a slower build, not
+    an error."""
     (record,) = (handbook / ".cache/opsbook").glob("mkdocs-site-*.json")
-    record.write_text('{"version": 1, "fingerprint": ', "utf-8")
+    if broken == "pages without their titles":
+        data = json.loads(record.read_text("utf-8"))
+        data["pages"] = {uri: {} for uri in data["pages"]}
+        broken = json.dumps(data)
+    record.write_text(broken, "utf-8")
     said = built(handbook)
     assert rendered(said) is None and "Traceback" not in said
     assert json.loads(record.read_text("utf-8"))["version"] == 1

@@ -203,7 +203,7 @@ def _mkdocs(
 
     previous = sitecache.load(config_file.resolve().parent, target)
     try:
-        return sitecache.build(configured, staging, target, previous)[0]
+        return sitecache.build(configured, staging, target, previous)
     except MkDocsException as exc:
         raise BuildFailed(f"the site was not built: {exc}") from exc
 

@@ -88,12 +88,37 @@ def load(root: Path, target: Path) -> Record | None:
     exactly what that build wrote."""
     try:
         data = json.loads(record_file(root, target).read_text("utf-8"))
-        if data.get("version") != RECORD_VERSION:
+        if not _well_formed(data):
             return None
         record = Record(data["fingerprint"], data["sources"], data["pages"], data["site"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
     return record if site_files(target) == record.site else None
+
+
+def _well_formed(data: Any) -> bool:
+    """Whether `data` is a record of this version, with every part of the right shape (a
+    record is only ever a cache: anything else means a clean build)."""
+
+    def table(value: Any, of: type) -> bool:
+        return isinstance(value, dict) and all(isinstance(v, of) for v in value.values())
+
+    if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
+        return False
+    pages: Any = data.get("pages")
+    return (
+        isinstance(data.get("fingerprint"), str)
+        and table(data.get("sources"), str)
+        and table(data.get("site"), list)
+        and table(pages, dict)
+        and all(
+            isinstance(page.get("title"), str)
+            and isinstance(page.get("shown"), str)
+            and isinstance(page.get("anchors"), list)
+            and table(page.get("links"), dict)
+            for page in pages.values()
+        )
+    )
 
 
 def save(root: Path, target: Path, record: Record | None) -> None:
@@ -143,10 +168,10 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def build(
     configured: Callable[[], MkDocsConfig], staging: Path, site: Path, previous: Record | None
-) -> tuple[Record | None, int]:
+) -> Record | None:
     """Build the site of `configured()` into the empty folder `staging`, reusing the pages
     of `site` that `previous` shows unchanged; returns the record for the next build (None
-    when the next one cannot reuse this one) and how many pages were rendered."""
+    when the next one cannot reuse this one)."""
     config = configured()
     fingerprint = _fingerprint(config)
     sources = digests(Path(config.docs_dir))
@@ -176,7 +201,7 @@ def _build(
     sources: dict[str, str],
     previous: Record | None,
     changed: set[str],
-) -> tuple[Record | None, int]:
+) -> Record | None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort
     from mkdocs.utils import CountHandler
@@ -209,8 +234,8 @@ def _build(
             len(keeper.pages),
         )
     if counts or fingerprint is None:
-        return None, keeper.rendered  # a warning would not be said again for a kept page
-    return Record(fingerprint, sources, keeper.pages), keeper.rendered
+        return None  # a warning would not be said again for a kept page
+    return Record(fingerprint, sources, keeper.pages)
 
 
 def _take_the_rest(site: Path, staging: Path) -> None:
