@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -304,6 +305,41 @@ def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
     ]
 
 
+SCALING_ALERTS = (20, 420, 1200)
+"""The synthetic handbooks of the scaling check: a tiny one (what every build costs, pages
+or not), then about 500 and 1,500 pages."""
+SCALING_LIMIT = 1.4
+"""How much more CPU time a page may add between 500 and 1,500 pages than it adds up to 500
+before the build counts as superlinear (a Markdown release rendering a long paragraph in
+quadratic time made it 4×)."""
+
+
+def bench_scaling(work: Path, sizes: Sequence[int]) -> tuple[list[Row], float]:
+    """`opsbook build` (mkdocs, clean) at three sizes, and how much the CPU time each page
+    adds grows from the lower to the upper interval (1.0 is linear). CPU time of the whole
+    process tree, so neither other load on the machine nor the number of cores moves it."""
+    rows = []
+    for alerts in sizes:
+        root = work / f"scaling{alerts}"
+        files = handbook(root, alerts)
+        run = measure([PY, "-m", "opsbook", "build", "--today", TODAY], root)[0]
+        rows.append(Row("build for the scaling check", alerts, files, pages_of(root), run))
+    small, middle, large = rows
+    lower = (middle.run.cpu - small.run.cpu) / ((middle.pages or 0) - (small.pages or 0))
+    upper = (large.run.cpu - middle.run.cpu) / ((large.pages or 0) - (middle.pages or 0))
+    return rows, upper / lower
+
+
+def scaling_line(rows: list[Row], growth: float) -> str:
+    """The scaling check as a row of the targets table."""
+    _, middle, large = rows
+    return (
+        f"| CPU time per added page, {middle.pages:,} → {large.pages:,} pages, ≤ "
+        f"{SCALING_LIMIT}× that up to {middle.pages:,} | {growth:.2f}× | "
+        f"{'yes' if growth <= SCALING_LIMIT else 'NO'} |"
+    )
+
+
 def versions() -> str:
     names = [
         "opsbook", "PyYAML", "jsonschema", "jsonschema-rs", "Jinja2", "Markdown", "mkdocs",
@@ -464,7 +500,22 @@ def main() -> None:
     engines = "alerts for the builds with each engine, clean and after one edit"
     parser.add_argument("--engine-sizes", type=int, nargs="+", default=[420, 4200], help=engines)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    check = (
+        "only the scaling check (about 500 and 1,500 pages): print it, exit 1 when the "
+        f"per-page cost grows more than {SCALING_LIMIT}×; writes no results file"
+    )
+    parser.add_argument("--scaling-only", action="store_true", help=check)
+    scale = "alerts of the three handbooks of the scaling check (tiny, ~500 and ~1,500 pages)"
+    parser.add_argument(
+        "--scaling-sizes", type=int, nargs=3, default=list(SCALING_ALERTS), help=scale
+    )
     options = parser.parse_args()
+    if options.scaling_only:
+        with tempfile.TemporaryDirectory(prefix="opsbook-scaling-") as folder:
+            found, growth = bench_scaling(Path(folder), options.scaling_sizes)
+        print("\n".join([*table(found), "", "| target | measured | met |", "|---|---:|---|",
+                         scaling_line(found, growth)]))  # fmt: skip
+        sys.exit(0 if growth <= SCALING_LIMIT else 1)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="opsbook-bench-") as folder:
         work = Path(folder)
@@ -484,6 +535,9 @@ def main() -> None:
             rows += found
             same.update(identical)
             print(f"bench: both engines at {alerts:,} alerts done", file=sys.stderr)
+        scaled, growth = bench_scaling(work, options.scaling_sizes)
+        rows += scaled
+        print("bench: scaling check done", file=sys.stderr)
         for rules in options.rule_sizes:
             rows += bench_prometheus(work, rules, options.repeat)
             print(f"bench: {rules:,} rules imported and exported", file=sys.stderr)
@@ -496,6 +550,7 @@ def main() -> None:
         *table(rows),
         "",
         *ratios(rows, options.sizes, options.build_sizes, options.rule_sizes),
+        scaling_line(scaled, growth),
         "",
         *engine_ratios(rows, options.engine_sizes, same),
     ]

@@ -32,7 +32,7 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "20", "--build-sizes",
          "20", "40", "--rule-sizes", "30", "--repeat", "1", "--build-repeat", "1",
-         "--engine-sizes", "20", "--out", str(out)],
+         "--engine-sizes", "20", "--scaling-sizes", "5", "10", "20", "--out", str(out)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -50,6 +50,7 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     ]  # fmt: skip
     assert "≥ 2× faster than check-jsonschema" in text
     assert "per page at" in text
+    assert "| CPU time per added page, " in text
     assert "Python 3." in text and "mkdocs-material" in text
     # Each engine: a clean build, a build after one edited alert, byte-identical to a
     # clean build of the same definitions.
@@ -59,3 +60,16 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     assert [row[1] for row in engines] == expected
     assert all(row[-1] == "yes |" for row in engines), engines
     assert "| mkdocs: build after one edited alert ≤ 10 s (" in text
+
+
+def test_the_build_cost_per_page_stays_flat_from_500_to_1500_pages() -> None:
+    """bench/run.py's scaling check: a page added past 500 pages costs at most 1.4× the CPU
+    time of one added up to 500 (a ratio in one run). A quadratic step (a Markdown
+    release, a page that lists every alert) fails it; a second run tells noise apart."""
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--scaling-only"]
+    for _ in range(2):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        assert "| CPU time per added page, " in result.stdout, result.stdout + result.stderr
+        if result.returncode == 0:
+            break
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -181,28 +181,3 @@ def test_an_engine_config_that_misses_what_pages_need_is_named(tmp_path: Path) -
     result = opsbook(root, "generate")
     assert "holds pages where earlier versions of opsbook wrote them" in result.stderr
     assert "`INHERIT" not in result.stderr and "lacks" not in result.stderr
-
-
-def test_a_long_list_of_paging_alerts_is_grouped_by_service_on_the_home_page(
-    tmp_path: Path,
-) -> None:
-    """Past HOME_GROUP_LIMIT alerts of one severity, the home page lists them under a
-    heading per service (each a small search section, which Zensical needs), and still
-    links every one of them."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    from synth import write_catalog
-
-    from opsbook import defaults
-
-    write_catalog(tmp_path, 2 * defaults.HOME_GROUP_LIMIT)
-    (tmp_path / "mkdocs.yml").write_text("site_name: S\nINHERIT: mkdocs.opsbook.yml\n")
-    assert opsbook(tmp_path, "generate").returncode == 0
-    home = (tmp_path / "docs/index.md").read_text("utf-8")
-    groups = re.findall(r"(?m)^#### critical: (.+)$", home)
-    assert len(groups) > 1 and len(groups) == len(set(groups))
-    alerts = list((tmp_path / "docs/runbooks").glob("svc*/svc*alert*.md"))
-    assert len(alerts) == 2 * defaults.HOME_GROUP_LIMIT
-    for page in alerts:
-        assert f"(runbooks/{page.parent.name}/{page.name})" in home, page.name

@@ -72,10 +72,13 @@ NAV_LIMIT = 30
 """A navigation section (services; rollouts and checklists) with more entries than this
 lists only its index page: every page carries the navigation, so it must stay small."""
 
-HOME_GROUP_LIMIT = 50
-"""A severity with more paging alerts than this lists them on the home page under a
-heading per service: a section of thousands of rows helps no reader, and search engines
-index by section (Zensical refuses a section above 16,384 words)."""
+LIST_LIMIT = 50
+"""A page about the whole handbook (home, runbooks, flags, policy, checklists) lists at most
+this many definitions of one kind in one place; past it, one line per service says how many
+that service has and links to its page, which lists them. So no page, paragraph or table
+grows with the number of alerts or flags: a paragraph of thousands of links renders in
+quadratic time in some Markdown releases, a section of thousands of rows helps no reader,
+and search engines index by section (Zensical refuses a section above 16,384 words)."""
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_RULE_FILE_BYTES = 32 * 1024 * 1024
