@@ -33,18 +33,15 @@ def example_pages() -> dict[str, str]:
 
 def example_tree() -> tuple[dict[str, str], dict[str, str]]:
     """The example's whole docs tree (paths from the root), and its pages (inside docs/)."""
+    from opsbook import pipeline
     from opsbook.handbook import load_handbook
-    from opsbook.settings import load_settings
 
     before = Path.cwd()
     os.chdir(ROOT)
     try:
-        config = Path("mkdocs.yml")
-        handbook, settings = load_handbook(config), load_settings(config)
-        validation = handbook.validate(settings)
-        pages = handbook.render(validation, settings)
-        assert validation.catalog is not None
-        return handbook.tree(validation.catalog, pages), pages
+        output = pipeline.run(load_handbook(Path("mkdocs.yml")))
+        assert output.ok
+        return output.files, output.pages
     finally:
         os.chdir(before)
 

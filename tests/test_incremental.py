@@ -13,7 +13,6 @@ from opsbook.incremental import Renderer
 from opsbook.loader import load_file
 from opsbook.nodes import YMap
 from opsbook.rules import KINDS, definitions
-from opsbook.settings import Settings, load_settings
 from opsbook.validate import Validator
 from test_handbook import copy_example
 
@@ -25,24 +24,23 @@ class Kept:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.handbook: Handbook = load_handbook(root / "mkdocs.yml")
-        self.settings: Settings = load_settings(root / "mkdocs.yml", today="2026-01-01")
+        self.handbook: Handbook = load_handbook(root / "mkdocs.yml", today="2026-01-01")
         self.validator = Validator()
         self.renderer = Renderer()
 
     def rebuild(self) -> tuple[tuple[str, ...], dict[str, str] | None]:
-        validation = self.handbook.validate(self.settings, self.validator)
+        validation = self.handbook.validate(self.validator)
         found = tuple(d.format() for d in validation.diagnostics)
         if validation.errors:
             return found, None
-        return found, self.handbook.render(validation, self.settings, renderer=self.renderer)
+        return found, self.handbook.render(validation, renderer=self.renderer)
 
     def fresh(self) -> tuple[tuple[str, ...], dict[str, str] | None]:
-        validation = self.handbook.validate(self.settings)
+        validation = self.handbook.validate()
         found = tuple(d.format() for d in validation.diagnostics)
         if validation.errors:
             return found, None
-        return found, self.handbook.render(validation, self.settings)
+        return found, self.handbook.render(validation)
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
     """The releases folder and the rollout or checklist, from valid definitions."""
     from opsbook.handbook import load_handbook
     from opsbook.releases import find_definition
-    from opsbook.settings import load_settings
     from opsbook.validate import validate_paths
 
     if not config.is_file():
@@ -39,7 +38,7 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
             f"{config}: no such file; `opsbook checklist` needs the handbook's mkdocs.yml"
         )
     handbook = load_handbook(config)
-    result = validate_paths([handbook.definitions_path], load_settings(config))
+    result = validate_paths([handbook.definitions_path], handbook.settings)
     errors = [d for d in result.diagnostics if d.level is Level.ERROR]
     for diagnostic in errors:
         click.echo(diagnostic.format(), err=True)

@@ -20,7 +20,6 @@ from opsbook.site import ENGINES, Tree
 if TYPE_CHECKING:
     from opsbook.handbook import Handbook
     from opsbook.model import Catalog
-    from opsbook.settings import Settings
     from opsbook.validate import Validation
 
 
@@ -102,14 +101,14 @@ def validate(
     Release state files given as PATHS are checked against the handbook's definitions.
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.
     """
+    from opsbook.handbook import load_handbook
     from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.settings import definitions_dir, load_settings, releases_dir
     from opsbook.validate import validate_selection
 
-    settings = load_settings(config, strict=strict, today=today)
-    folders = (definitions_dir(config), releases_dir(config))
+    handbook = load_handbook(config, strict=strict, today=today)
+    folders = (handbook.definitions_path, handbook.releases_path)
     with collector.settling():  # what was loaded lives to the command's end
-        result, hidden = validate_selection(paths, *folders, settings)
+        result, hidden = validate_selection(paths, *folders, handbook.settings)
     output_format = _format_name(output_format)
     if output_format == "text":
         _print_problems(result, hidden)
@@ -173,21 +172,35 @@ def _require(config: Path, command: str) -> None:
 
 def _prepare(
     config: Path, today: str | None, *, warnings: bool = True
-) -> tuple[Handbook, Settings, Validation]:
-    """Load the handbook's settings and validate its definitions; exit 1 on errors (with
+) -> tuple[Handbook, Validation]:
+    """Load the handbook and validate its definitions; exit 1 on errors (with
     `warnings=False`, only errors are printed)."""
     from opsbook.handbook import load_handbook
-    from opsbook.settings import load_settings
 
-    handbook = load_handbook(config)
-    settings = load_settings(config, today=today)
+    handbook = load_handbook(config, today=today)
     with collector.settling():  # the definitions and the catalog live to the command's end
-        result = handbook.validate(settings)
+        result = handbook.validate()
+    _report(result, warnings)
+    return handbook, result
+
+
+def _report(result: Validation, warnings: bool = True) -> None:
+    """Print the problems of a validation (only its errors, with `warnings=False`); exit 1
+    when there are errors."""
     if warnings or result.errors:
         _print_problems(result if warnings else _only_errors(result))
     if result.errors:
         sys.exit(1)
-    return handbook, settings, result
+
+
+def _tree(handbook: Handbook) -> Tree:
+    """The docs tree of the handbook, through the one pipeline, and what writing it would
+    change; the problems printed, exit 1 on errors."""
+    from opsbook import pipeline
+
+    output = pipeline.run(handbook)
+    _report(output.validation)
+    return Tree(pipeline.plan(handbook, output), handbook.docs, output.pages, output.nav)
 
 
 @cli.command()
@@ -203,9 +216,10 @@ def generate(check: bool, config: Path, today: str | None) -> None:
     With --check, exits 1 when the committed files differ from the definitions.
     """
     from opsbook.generate import apply_plan
+    from opsbook.handbook import load_handbook
 
-    handbook, settings, result = _prepare(config, today)
-    plan = _plan_tree(handbook, settings, result).plan
+    handbook = load_handbook(config, today=today)
+    plan = _tree(handbook).plan
     if check:
         for page in plan.stale:
             state = "to remove" if page in plan.remove else "stale"
@@ -223,18 +237,6 @@ def generate(check: bool, config: Path, today: str | None) -> None:
         f"generated {len(plan.write)} file(s), removed {len(plan.remove)}, "
         f"{plan.unchanged} unchanged"
     )
-
-
-def _plan_tree(handbook: Handbook, settings: Settings, result: Validation) -> Tree:
-    """The docs tree of a validated handbook: its pages and navigation, and what writing
-    it would change."""
-    from opsbook.generate import plan_pages
-
-    assert result.catalog is not None  # _prepare exits on errors
-    pages = handbook.render(result, settings)
-    nav = handbook.navigation(result.catalog, pages)
-    files = handbook.tree(result.catalog, pages, nav)
-    return Tree(plan_pages(files, handbook.root, handbook.areas), handbook.docs, pages, nav)
 
 
 def _warn_engine_config(config: Path) -> None:
@@ -263,11 +265,11 @@ def build(
     The site is built in a new folder and swapped in only when the build succeeded: on
     any error the previous site, and the docs tree, stay as they were.
     """
+    from opsbook.handbook import load_handbook
     from opsbook.site import build_site, setup_logging
 
     _require(config, "build")
-    handbook, settings, result = _prepare(config, today)
-    tree = _plan_tree(handbook, settings, result)
+    tree = _tree(load_handbook(config, today=today))
     _warn_engine_config(config)
     setup_logging(verbose)
     target = build_site(config, tree, engine, site_dir)
@@ -294,14 +296,12 @@ def serve(config: Path, dev_addr: str, engine: str) -> None:
 
     from opsbook.handbook import load_handbook
     from opsbook.preview import TreeWriter, serve_zensical, watch
-    from opsbook.settings import load_settings
     from opsbook.site import quiet_material, setup_logging
 
     _require(config, "serve")
     setup_logging(True)
     quiet_material()
-    handbook, settings = load_handbook(config), load_settings(config)
-    writer = TreeWriter(handbook, settings, lambda line: click.echo(line, err=True))
+    writer = TreeWriter(load_handbook(config), lambda line: click.echo(line, err=True))
     with_plugin = engine == "mkdocs" and _names_plugin(config)
     if not with_plugin and not writer.write():
         sys.exit(1)
@@ -415,10 +415,10 @@ def new(
     left in it is reported by `opsbook validate` until it is filled in.
     """
     from opsbook.editor import scaffold
+    from opsbook.handbook import load_handbook
     from opsbook.loader import load_paths
-    from opsbook.settings import definitions_dir
 
-    folder = definitions_dir(config)
+    folder = load_handbook(config).definitions_path
     handbook = load_paths([folder]).files if Path(folder).is_dir() else []
     target = scaffold(
         kind,
@@ -483,7 +483,7 @@ def export_format(
     FORMAT `argo-rollouts` writes a Rollout per canary or blue-green rollout, with an
     AnalysisTemplate per gate that Prometheus can judge.
     """
-    handbook, _, result = _prepare(config, None)
+    handbook, result = _prepare(config, None)
     assert result.catalog is not None  # _prepare exits on errors
     target = out or _EXPORT_TO[format_name]
     if format_name == "flagd":
@@ -575,7 +575,7 @@ def import_format(
     """
     from opsbook.formats.files import definition_files, input_files, write_all
 
-    handbook, settings, result = _prepare(config, None, warnings=False)
+    handbook, result = _prepare(config, None, warnings=False)
     assert result.catalog is not None  # _prepare exits on errors
     files_in = input_files(list(paths))
     imported = _imports(format_name, files_in, result.catalog, service_source, owner)
@@ -598,7 +598,7 @@ def import_format(
         target, imported.documents, header, schema if schema.is_file() else None, suffix
     )
     written = write_all(target, files) if files else []
-    after = handbook.validate(settings) if written else None
+    after = handbook.validate() if written else None
     if after is not None and after.errors:
         for path in written:  # new files only (never a name that was taken): all or nothing
             Path(path).unlink(missing_ok=True)
@@ -722,7 +722,7 @@ def check_rules_command(
     from opsbook.reporters import REPORTER_BY_NAME
     from opsbook.validate import Validation
 
-    handbook, _, result = _prepare(config, None)
+    handbook, result = _prepare(config, None)
     address = _site_address(site_url, config)
     assert result.catalog is not None  # _prepare exits on errors
     rules, problems = read_rules(input_files(list(paths)))
@@ -748,23 +748,21 @@ def init(directory: Path, today: str | None) -> None:
     service, docs/, the schema, a pre-commit config, a CI workflow and .gitignore; then
     generate its Markdown. Existing files are never touched: it lists them and exits 1.
     """
+    from opsbook import pipeline
     from opsbook.generate import apply_plan
     from opsbook.handbook import load_handbook
-    from opsbook.settings import load_settings
     from opsbook.starter import init_handbook
 
     written = init_handbook(directory)
-    config = directory / "mkdocs.yml"
-    handbook = load_handbook(config)
-    settings = load_settings(config, today=today)
     before = os.getcwd()
     os.chdir(directory)  # diagnostics and source links relative to the new handbook
     try:
-        result = load_handbook(Path("mkdocs.yml")).validate(settings)
-        if result.errors:  # the starter is tested; this would be a bug in opsbook
-            _print_problems(result)
+        handbook = load_handbook(Path("mkdocs.yml"), today=today)
+        output = pipeline.run(handbook)
+        if not output.ok:  # the starter is tested; this would be a bug in opsbook
+            _print_problems(output.validation)
             raise OpsbookError("the starter handbook does not validate")
-        plan = _plan_tree(handbook, settings, result).plan
+        plan = pipeline.plan(handbook, output)
         apply_plan(plan, handbook.root)
     finally:
         os.chdir(before)

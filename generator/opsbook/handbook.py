@@ -1,5 +1,6 @@
-"""A handbook: its root folder (where mkdocs.yml is) and the opsbook settings in it, and
-the steps from definitions to pages that both the CLI and the mkdocs plugin take."""
+"""A handbook: its root folder (where mkdocs.yml is) and the opsbook settings in it, read
+once into one object, and the steps from definitions to pages (`pipeline.py` runs them
+for every entry point)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from opsbook.generate import Areas
 from opsbook.options import check_options
 from opsbook.pages import Layout
 from opsbook.render import RenderOptions, render_handbook
-from opsbook.settings import Settings, docs_dir, plugin_config
+from opsbook.settings import Settings, docs_dir, plugin_config, settings_from_options
 from opsbook.validate import Validation
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Handbook:
-    """Where a handbook's definitions, templates and generated pages are: the pages'
-    paths (`layout`) are inside the docs folder, `docs` (mkdocs' `docs_dir`)."""
+    """Where a handbook's definitions, templates and generated pages are (the pages'
+    paths, `layout`, are inside the docs folder, `docs`: mkdocs' `docs_dir`), and how its
+    definitions are checked (`settings`: rule levels, strictness, today)."""
 
     root: Path
     definitions: str = defaults.DEFAULT_DEFINITIONS_DIR
@@ -38,6 +40,7 @@ class Handbook:
     prometheus_url: str | None = None
     offline: bool = True
     nav_limit: int = defaults.NAV_LIMIT
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def definitions_path(self) -> str:
@@ -91,18 +94,17 @@ class Handbook:
         except ValueError:  # another drive on Windows
             return str(path)
 
-    def validate(self, settings: Settings, validator: Validator | None = None) -> Validation:
+    def validate(self, validator: Validator | None = None) -> Validation:
         """Validate the definitions and the release records (with `validator`, re-checking
         only what changed since its last run)."""
         from opsbook.validate import Validator
 
         validator = validator or Validator(keep=False)
-        return validator.validate([self.definitions_path], settings, [self.releases_path])
+        return validator.validate([self.definitions_path], self.settings, [self.releases_path])
 
     def render(
         self,
         validation: Validation,
-        settings: Settings,
         slugify: Callable[[str, str], str] | None = None,
         renderer: Renderer | None = None,
     ) -> dict[str, str]:
@@ -116,7 +118,7 @@ class Handbook:
             templates=self.root / self.templates,
             source_url=self.source_url,
             prometheus_url=self.prometheus_url,
-            today=settings.today,
+            today=self.settings.today,
             **({"slugify": slugify} if slugify else {}),
         )
         if renderer is None:
@@ -125,10 +127,16 @@ class Handbook:
 
 
 def handbook_from_options(
-    root: Path, options: dict[str, Any], source: str, docs: str = defaults.DOCS_DIR
+    root: Path,
+    options: dict[str, Any],
+    source: str,
+    docs: str = defaults.DOCS_DIR,
+    *,
+    strict: bool = False,
+    today: str | None = None,
 ) -> Handbook:
     """A Handbook from the options of the `opsbook` plugin (already type-checked) and the
-    docs folder of its mkdocs.yml."""
+    docs folder of its mkdocs.yml; `strict` and `today` from the command line, on top."""
     runbooks = str(options.get("runbooks", defaults.RUNBOOKS_DIR)).strip("/")
     checklists = str(options.get("checklists", defaults.CHECKLISTS_DIR)).strip("/")
     for name, folder in (("runbooks", runbooks), ("checklists", checklists)):
@@ -146,11 +154,15 @@ def handbook_from_options(
         prometheus_url=options.get("prometheus_url"),
         offline=bool(options.get("offline", True)),
         nav_limit=int(options.get("nav_limit", defaults.NAV_LIMIT)),
+        settings=settings_from_options(options, source, strict=strict, today=today),
     )
 
 
-def load_handbook(config_file: Path) -> Handbook:
-    """The handbook configured by `config_file` (mkdocs.yml; defaults when it is absent)."""
+def load_handbook(config_file: Path, *, strict: bool = False, today: str | None = None) -> Handbook:
+    """The handbook configured by `config_file` (mkdocs.yml; defaults when it is absent),
+    with the command line's `--strict` and `--today` on top of its settings."""
     options = check_options(plugin_config(config_file), str(config_file))
     root = config_file.resolve().parent if config_file.is_file() else Path.cwd()
-    return handbook_from_options(root, options, str(config_file), docs_dir(config_file))
+    return handbook_from_options(
+        root, options, str(config_file), docs_dir(config_file), strict=strict, today=today
+    )

@@ -7,6 +7,7 @@ options with it, so a one-shot command such as `opsbook generate` never imports 
 from __future__ import annotations
 
 import copy
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ OPTIONS: dict[str, Option] = {
     "offline": Option(bool, True),
     "rules": Option(dict, {}),
     "today": Option(str, optional=True),
+    "strict": Option(bool, False),
     "nav_limit": Option(int, defaults.NAV_LIMIT),
 }
 
@@ -56,7 +58,12 @@ def check_options(raw: dict[str, Any], source: str) -> dict[str, Any]:
             checked[name] = value
         else:
             expected = _NAMES.get(option.kind, option.kind.__name__)
-            problems.append(f"`{name}`: expected {expected}, got {value!r}")
+            if isinstance(value, datetime.date) and option.kind is str:
+                # YAML reads an unquoted date as a date
+                got = f'the date {value.isoformat()} (quote it: "{value.isoformat()}")'
+            else:
+                got = repr(value)
+            problems.append(f"`{name}`: expected {expected}, got {got}")
     if problems:
         raise UsageError(f"{source}: opsbook plugin settings: {'; '.join(problems)}")
     return checked

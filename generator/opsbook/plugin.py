@@ -50,6 +50,7 @@ class OpsbookConfig(base.Config):  # type: ignore[no-untyped-call]
     offline = _declared("offline")
     rules = _declared("rules")
     today = _declared("today")
+    strict = _declared("strict")
     nav_limit = _declared("nav_limit")
 
 
@@ -90,17 +91,13 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         """Load the handbook; give a mkdocs.yml that does not inherit the engine config
         what the generated pages need (extensions, scripts, styles)."""
         from opsbook.handbook import handbook_from_options
-        from opsbook.settings import settings_from_options
 
         config_file = Path(config.config_file_path)
         _use_material(config, config_file)
         docs = os.path.relpath(config.docs_dir, config_file.parent)
+        # mkdocs has read the options already; no second reading of mkdocs.yml.
         self.handbook = handbook_from_options(
             config_file.parent, dict(self.config), str(config_file), Path(docs).as_posix()
-        )
-        # mkdocs has read the options already; no second reading of mkdocs.yml.
-        self.settings = settings_from_options(
-            dict(self.config), str(config_file), today=self.config.today
         )
         for name, options in EXTENSIONS.items():
             if name not in config.markdown_extensions:
@@ -125,8 +122,8 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
     def _write_tree(self, config: MkDocsConfig) -> None:
         """Validate, render and write the docs tree (only what changed), unless `opsbook
         build` has done so; the navigation is the tree's unless mkdocs.yml has its own."""
-        from opsbook import collector
-        from opsbook.generate import apply_plan, plan_changes, plan_pages, snapshot
+        from opsbook import pipeline
+        from opsbook.generate import apply_plan, snapshot
         from opsbook.settings import config_document
 
         start = time.perf_counter()
@@ -137,24 +134,24 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         else:
             # The catalog lives to the end of the build (see on_post_build); mkdocs then
             # makes much else, which collections need not walk the catalog for.
-            with collector.settling():
-                validation = handbook.validate(self.settings, self.validator)
-            for diagnostic in validation.diagnostics:
-                (log.error if diagnostic.level == "error" else log.warning)(diagnostic.format())
-            if validation.errors or validation.catalog is None:
-                raise PluginError(f"opsbook: {validation.errors} error(s) in the definitions")
             slugify = config.mdx_configs.get("toc", {}).get("slugify")
-            pages = handbook.render(validation, self.settings, slugify, self.renderer)
-            nav = handbook.navigation(validation.catalog, pages)
-            files = handbook.tree(validation.catalog, pages, nav)
-            plan = (
-                plan_changes(self.written, files, handbook.root, handbook.areas)
-                if self.written
-                else plan_pages(files, handbook.root, handbook.areas)
+            output = pipeline.run(
+                handbook, validator=self.validator, renderer=self.renderer, slugify=slugify
             )
+            for diagnostic in output.validation.diagnostics:
+                # A warning in the definitions is opsbook's to judge (its `strict` option
+                # makes it an error), not one of mkdocs' own: logged below the level that
+                # mkdocs' strict mode counts, so `mkdocs build`, `opsbook build` and
+                # `opsbook serve` accept the same handbooks.
+                (log.error if diagnostic.level == "error" else log.info)(diagnostic.format())
+            if not output.ok:
+                errors = output.validation.errors
+                raise PluginError(f"opsbook: {errors} error(s) in the definitions")
+            pages, nav = output.pages, output.nav
+            plan = pipeline.plan(handbook, output, self.written)
             self.undo = snapshot(plan, handbook.root)
             apply_plan(plan, handbook.root)
-            self.written = files if self.renderer is not None else {}
+            self.written = output.files if self.renderer is not None else {}
         if self.renderer is not None and self.renderer.rendered < len(pages):
             log.info(
                 "opsbook: %d of %d pages rendered again in %.2f s",

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from opsbook.diagnostics import OpsbookError
 from opsbook.handbook import Handbook
-from opsbook.settings import Settings
 
 POLL_SECONDS = 0.5
 """How often the watcher looks at the definitions' modification times and sizes."""
@@ -43,45 +42,39 @@ class TreeWriter:
     """Writes a handbook's docs tree, again and again, checking and rendering only what
     changed since the last time (the caches `opsbook serve` keeps)."""
 
-    def __init__(self, handbook: Handbook, settings: Settings, say: Callable[[str], None]):
+    def __init__(self, handbook: Handbook, say: Callable[[str], None]):
         from opsbook.changes import FingerprintCache
         from opsbook.incremental import Renderer
         from opsbook.validate import Validator
 
         fingerprints = FingerprintCache()
-        self.handbook, self.settings, self.say = handbook, settings, say
+        self.handbook, self.say = handbook, say
         self.validator = Validator(fingerprints=fingerprints)
         self.renderer = Renderer(fingerprints)
         self.written: dict[str, str] = {}
 
     def write(self) -> bool:
         """Validate and write the tree; False (problems said, nothing written) on errors."""
-        from opsbook import collector
-        from opsbook.generate import apply_plan, plan_changes, plan_pages
+        from opsbook import collector, pipeline
+        from opsbook.generate import apply_plan
 
         handbook = self.handbook
         try:
-            with collector.settling():
-                validation = handbook.validate(self.settings, self.validator)
-                for diagnostic in validation.diagnostics:
-                    self.say(diagnostic.format())
-                if validation.errors or validation.catalog is None:
-                    self.say(f"opsbook: {validation.errors} error(s); the preview is unchanged")
-                    return False
-                pages = handbook.render(validation, self.settings, renderer=self.renderer)
-                files = handbook.tree(validation.catalog, pages)
-            plan = (
-                plan_changes(self.written, files, handbook.root, handbook.areas)
-                if self.written
-                else plan_pages(files, handbook.root, handbook.areas)
-            )
+            output = pipeline.run(handbook, validator=self.validator, renderer=self.renderer)
+            for diagnostic in output.validation.diagnostics:
+                self.say(diagnostic.format())
+            if not output.ok:
+                errors = output.validation.errors
+                self.say(f"opsbook: {errors} error(s); the preview is unchanged")
+                return False
+            plan = pipeline.plan(handbook, output, self.written)
             apply_plan(plan, handbook.root)
         except OpsbookError as exc:
             self.say(f"opsbook: error: {exc}; the preview is unchanged")
             return False
         finally:
             collector.release()
-        self.written = files
+        self.written = output.files
         if plan.write or plan.remove:
             self.say(f"opsbook: wrote {len(plan.write)} file(s), removed {len(plan.remove)}")
         return True

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from opsbook.defaults import CHECKLISTS_DIR, DEFAULT_DEFINITIONS_DIR, DOCS_DIR, RELEASES_DIR
+from opsbook.defaults import DOCS_DIR
 from opsbook.diagnostics import Level, UsageError
 from opsbook.ruleset import RULES
 
@@ -96,29 +95,6 @@ def docs_dir(config: Path) -> str:
     return value.strip("/")
 
 
-def definitions_dir(config: Path) -> str:
-    """The definitions folder a handbook's mkdocs.yml names (`ops` by default), as a path
-    from the working directory."""
-    folder = plugin_config(config).get("definitions", DEFAULT_DEFINITIONS_DIR)
-    if not isinstance(folder, str):
-        raise UsageError(f"{config}: opsbook `definitions` must be a folder name")
-    if not config.is_file():
-        return folder
-    return os.path.relpath(config.resolve().parent / folder)
-
-
-def releases_dir(config: Path) -> str:
-    """The release state files' folder of a handbook (`docs/checklists/releases` by
-    default), as a path from the working directory."""
-    folder = plugin_config(config).get("checklists", CHECKLISTS_DIR)
-    if not isinstance(folder, str):
-        raise UsageError(f"{config}: opsbook `checklists` must be a folder name")
-    path = f"{docs_dir(config)}/{folder.strip('/')}/{RELEASES_DIR}"
-    if not config.is_file():
-        return path
-    return os.path.relpath(config.resolve().parent / path)
-
-
 def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]:
     """The `rules:` option: rule id → `error`, `warning` or `off`, for configurable rules."""
     levels: dict[str, Level | None] = {}
@@ -136,20 +112,19 @@ def rule_levels(options: dict[str, Any], source: str) -> dict[str, Level | None]
     return levels
 
 
-def load_settings(config: Path, *, strict: bool = False, today: str | None = None) -> Settings:
-    """Settings from `config` (a mkdocs.yml) and the command line."""
-    return settings_from_options(plugin_config(config), str(config), strict=strict, today=today)
-
-
 def settings_from_options(
     options: dict[str, Any], source: str, *, strict: bool = False, today: str | None = None
 ) -> Settings:
-    """Settings from the `opsbook` plugin options already read from `source`."""
+    """Settings from the `opsbook` plugin options read from `source`, with the command
+    line's `--strict` and `--today` on top: the same for every command and for the plugin."""
     levels = rule_levels(options, source)
-    if today is None:
+    strict = strict or options.get("strict") is True
+    chosen, where = (today, "--today") if today is not None else (options.get("today"), "")
+    if chosen is None:
         return Settings(levels, strict)
+    where = where or f"{source}: opsbook `today`"
     try:
-        datetime.date.fromisoformat(today)
+        datetime.date.fromisoformat(str(chosen))
     except ValueError as exc:
-        raise UsageError(f"--today {today!r} is not a date YYYY-MM-DD") from exc
-    return Settings(levels, strict, today)
+        raise UsageError(f"{where} {chosen!r} is not a date YYYY-MM-DD") from exc
+    return Settings(levels, strict, str(chosen))

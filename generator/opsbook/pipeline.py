@@ -1,0 +1,67 @@
+"""The one way from a handbook's definitions to its docs tree: validate, render, navigation,
+tree. `opsbook generate`, `build` and `init`, `opsbook serve`'s watcher, the mkdocs plugin
+and the golden files all call `run`, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from opsbook import collector
+from opsbook.handbook import Handbook
+from opsbook.validate import Validation
+
+if TYPE_CHECKING:
+    from opsbook.generate import Plan
+    from opsbook.incremental import Renderer
+    from opsbook.validate import Validator
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the definitions make: the validation, and when it found no errors, the pages
+    (paths inside the docs folder), the navigation and the whole docs tree (paths from the
+    handbook's root)."""
+
+    validation: Validation
+    pages: dict[str, str] = field(default_factory=dict)
+    nav: list[Any] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the definitions made a tree (no errors)."""
+        return not self.validation.errors and self.validation.catalog is not None
+
+
+def run(
+    handbook: Handbook,
+    *,
+    validator: Validator | None = None,
+    renderer: Renderer | None = None,
+    slugify: Callable[[str, str], str] | None = None,
+) -> Output:
+    """Validate the handbook and, without errors, render its pages, navigation and tree.
+
+    `validator` and `renderer` (kept by `serve`) redo only what changed since their last
+    run; `slugify` is the site's own heading anchors, when mkdocs configures one. What was
+    loaded is kept out of the garbage collector's sight until `collector.release()`.
+    """
+    with collector.settling():
+        validation = handbook.validate(validator)
+    if validation.errors or validation.catalog is None:
+        return Output(validation)
+    pages = handbook.render(validation, slugify, renderer)
+    nav = handbook.navigation(validation.catalog, pages)
+    return Output(validation, pages, nav, handbook.tree(validation.catalog, pages, nav))
+
+
+def plan(handbook: Handbook, output: Output, written: dict[str, str] | None = None) -> Plan:
+    """What writing `output`'s tree into the handbook would change: compared with the files on disk,
+    or, when this process wrote the tree before (`written`), with what it wrote."""
+    from opsbook.generate import plan_changes, plan_pages
+
+    if written:
+        return plan_changes(written, output.files, handbook.root, handbook.areas)
+    return plan_pages(output.files, handbook.root, handbook.areas)
