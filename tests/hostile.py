@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import defaults
+from opsbook import kinds
 from opsbook.loader import load_text
 from opsbook.nodes import YList, YMap
 from opsbook.schema import bundled_schema
@@ -66,7 +66,7 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
             _free_form(data, texts[0])
         originals[path] = copy.deepcopy(data)
         found: list[tuple[Any, ...]] = []
-        for section in defaults.SECTIONS:
+        for section in kinds.SECTIONS:
             ref = schema["properties"][section]["items"]["$ref"].rsplit("/", 1)[-1]
             for index, item in enumerate(data.get(section, [])):
                 _inject(item, schema["$defs"][ref], (section, index), found, texts)

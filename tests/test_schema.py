@@ -53,7 +53,7 @@ def test_objects_refuse_unknown_keys() -> None:
 
 
 def test_every_section_is_in_the_document() -> None:
-    from opsbook.defaults import SECTIONS
+    from opsbook.kinds import SECTIONS
 
     assert set(SECTIONS) <= set(bundled_schema()["properties"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from opsbook import defaults, gotemplate, rules
+from opsbook import defaults, gotemplate, kinds, rules
 from opsbook.loader import SourceFile
 from opsbook.model import (
     Alert,
@@ -113,7 +113,7 @@ class _Builder:
         return self.reuse.get((section, node["id"].lower()))
 
     def build(self) -> Catalog:
-        shared = ("teams", "severities", "escalations", "services")
+        shared = [kind.section for kind in kinds.MODELLED if kind.shared]
         if self.reuse and all(
             self._reused(section, node) is not None
             for section in shared

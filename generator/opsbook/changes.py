@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from opsbook.catalog import plain
+from opsbook.kinds import KINDS, SECTIONS
 from opsbook.loader import SourceFile
-from opsbook.rules import KINDS, REFERENCES, definition_key, definitions, walk
+from opsbook.rules import REFERENCES, definition_key, definitions, walk
 
 Key = tuple[str, str]
 """A definition as (section, lower-cased id); a release record as ("releases", path)."""
 
-SHARED = frozenset({"services", "slos", "teams", "severities", "escalations"})
+SHARED = frozenset(kind.section for kind in KINDS if kind.shared)
 """Sections whose definitions most pages show and most definitions point at: a change to
 one of them is treated as a change to everything."""
 
@@ -37,7 +38,7 @@ def fingerprints(source: SourceFile) -> Fingerprints:
     file_service = source.data.get("service")
     prints: dict[Key, object] = {}
     refs: dict[Key, frozenset[Key]] = {}
-    for section in KINDS:
+    for section in SECTIONS:
         for node, _ in definitions(source, section):
             key = (section, definition_key(source, section, node))
             prints[key] = (source.path, node.mark[0], file_service, repr(plain(node)))

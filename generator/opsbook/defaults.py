@@ -97,19 +97,6 @@ file of thousands of broken definitions costs seconds and a screenful, not minut
 MAX_ALIAS_NODES = 10_000
 """Nodes that aliases may repeat in one file, so an alias bomb is refused at once."""
 
-SECTIONS = (
-    "services",
-    "slos",
-    "teams",
-    "severities",
-    "escalations",
-    "flags",
-    "alerts",
-    "rollouts",
-    "incidents",
-    "checklists",
-)
-"""Top-level sections of a definitions document, in the order pages present them."""
 
 PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
 """Words that mark text as not written yet (rules `placeholder-text`, `imported-placeholder`)."""

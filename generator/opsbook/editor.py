@@ -11,17 +11,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from opsbook import defaults
+from opsbook import defaults, kinds
 from opsbook.diagnostics import OpsbookError, UsageError
 from opsbook.loader import SourceFile
 from opsbook.rules import build_index, definitions, walk
 from opsbook.schema import bundled_schema
 
-SCAFFOLD_KINDS = (
-    "service", "team", "severity", "escalation", "flag", "alert", "rollout", "incident",
-    "checklist",
-)  # fmt: skip
-_SERVICE_KINDS = frozenset({"flag", "alert", "rollout", "incident", "checklist"})
+SCAFFOLD_KINDS = tuple(kind.scaffold for kind in kinds.KINDS if kind.scaffold)
+"""What `opsbook new` writes: the kinds with a scaffold (`scaffolds/<kind>.yaml`)."""
+_SERVICE_KINDS = frozenset(
+    kind.scaffold
+    for kind in kinds.KINDS
+    if kind.scaffold and ("service", "services") in kind.references
+)
 
 
 def schema_text() -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from opsbook import defaults
 from opsbook.diagnostics import Diagnostic
+from opsbook.kinds import KINDS
 from opsbook.loader import SourceFile
 from opsbook.ruleset import RULES
 
@@ -126,22 +127,23 @@ def check_page_paths(files: list[SourceFile]) -> list[Diagnostic]:
 def _pages(
     files: list[SourceFile], layout: Layout
 ) -> Iterator[tuple[SourceFile, str, str, tuple[int, int], str]]:
+    """Every definition that has a page of its own, with that page (from its kind): the
+    services' first, since the other pages of a service live in its folder (an alert
+    called `index` is the one reported), then file by file."""
     from opsbook.rules import definitions
 
-    for source in files:
-        for node, mark in definitions(source, "services"):
-            yield source, "service", node["id"], mark, layout.service(node["id"])
-    for source in files:
-        default = source.data.get("service")
-        for section, kind, page in (
-            ("alerts", "alert", layout.alert),
-            ("incidents", "incident", layout.incident),
-        ):
-            for node, mark in definitions(source, section):
-                service = node.get("service", default)
-                if isinstance(service, str):
-                    yield source, kind, node["id"], mark, page(service, node["id"])
-        for node, mark in definitions(source, "rollouts"):
-            yield source, "rollout", node["id"], mark, layout.rollout(node["id"])
-        for node, mark in definitions(source, "checklists"):
-            yield source, "checklist", node["id"], mark, layout.checklist(node["id"])
+    own = [kind for kind in KINDS if kind.page is not None and kind.scope != ""]
+    services = [kind for kind in own if kind.section == "services"]
+    others = [kind for kind in own if kind.section != "services"]
+    for group in ([(source, services) for source in files], [(s, others) for s in files]):
+        for source, chosen in group:
+            default = source.data.get("service")
+            for kind in chosen:
+                where = getattr(layout, kind.page or "")
+                for node, mark in definitions(source, kind.section):
+                    if kind.scope == "own":
+                        yield source, kind.one, node["id"], mark, where(node["id"])
+                        continue
+                    service = node.get("service", default)
+                    if isinstance(service, str):
+                        yield source, kind.one, node["id"], mark, where(service, node["id"])

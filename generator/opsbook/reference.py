@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import defaults
+from opsbook import kinds
 from opsbook.loader import load_text
 from opsbook.schema import bundled_schema
 
@@ -42,7 +42,7 @@ def reference_markdown() -> str:
         *_table(list(_rows(schema, "", defs, shapes, top=True)), "Key"),
     ]
     examples = _examples()
-    for section in defaults.SECTIONS:
+    for section in kinds.SECTIONS:
         name = schema["properties"][section]["items"]["$ref"].rsplit("/", 1)[-1]
         definition = defs[name]
         out += ["", f"## `{section}`", "", definition.get("description", ""), ""]
@@ -91,7 +91,7 @@ def _rows(
     `a[].b`); properties of named shapes are listed under the shape."""
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
-        if top and name in defaults.SECTIONS:
+        if top and name in kinds.SECTIONS:
             kind = prop["items"]["$ref"].rsplit("/", 1)[-1]
             yield name, f"list of [{kind}](#{name})", False, "", prop.get("description", "")
             continue
@@ -182,7 +182,7 @@ def _examples() -> dict[str, str]:
     for name in ("policy.yaml", "shop.yaml"):
         text = (resources.files("opsbook") / "starter" / "ops" / name).read_text("utf-8")
         document = load_text(text)
-        for section in defaults.SECTIONS:
+        for section in kinds.SECTIONS:
             if section in document and section not in found:
                 first = {section: [plain(document[section][0])]}
                 found[section] = yaml.safe_dump(

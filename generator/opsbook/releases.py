@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import defaults
+from opsbook import defaults, kinds
 from opsbook.catalog import plain
 from opsbook.checks import CheckSection, check_sections, checks_by_key, one_line
 from opsbook.diagnostics import Diagnostic, OpsbookError, UsageError
@@ -378,19 +378,10 @@ def _check_one(
 
 
 def _catalog_of(definition: Rollout | Checklist) -> Catalog:
-    rollouts = (definition,) if isinstance(definition, Rollout) else ()
-    checklists = (definition,) if isinstance(definition, Checklist) else ()
-    return Catalog(
-        services=(),
-        teams=(),
-        severities=(),
-        escalations=(),
-        flags=(),
-        alerts=(),
-        rollouts=rollouts,
-        incidents=(),
-        checklists=checklists,
-    )
+    """A catalog of `definition` alone."""
+    empty: dict[str, Any] = {kind.section: () for kind in kinds.MODELLED}
+    section = "rollouts" if isinstance(definition, Rollout) else "checklists"
+    return Catalog(**{**empty, section: (definition,)})
 
 
 def _check_version(version: str) -> None:

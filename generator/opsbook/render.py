@@ -18,28 +18,21 @@ import unicodedata
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import jinja2
 
-from opsbook import defaults, escape, parallel
+from opsbook import defaults, escape, kinds, model, parallel
 from opsbook.checks import Check, check_sections, tick_note
 from opsbook.diagnostics import OpsbookError
 from opsbook.formats import yamltext
 from opsbook.model import (
-    Alert,
     Catalog,
     Checklist,
-    Escalation,
-    Flag,
-    Incident,
     Link,
     Rollout,
-    Service,
-    Severity,
     Source,
-    Team,
 )
 from opsbook.pages import Layout
 from opsbook.releases import Release
@@ -133,19 +126,15 @@ def page_jobs(
         Job(layout.checklists_index(), "checklists.md.j2", {}),
     ]
 
-    def about(definition: Any, template: str, **values: Any) -> Job:
-        return Job(_page(layout, definition), template, values, subject(definition))
-
-    jobs += [about(s, "service.md.j2", service=s) for s in catalog.services]
-    jobs += [about(a, "alert.md.j2", alert=a) for a in catalog.alerts]
-    jobs += [about(i, "incident.md.j2", incident=i) for i in catalog.incidents]
-    jobs += [
-        about(r, "rollout.md.j2", rollout=r, releases=_of(releases, r)) for r in catalog.rollouts
-    ]
-    jobs += [
-        about(c, "checklist.md.j2", checklist=c, releases=_of(releases, c))
-        for c in catalog.checklists
-    ]
+    for kind in kinds.KINDS:
+        if kind.template is None:
+            continue
+        for definition in getattr(catalog, kind.section):
+            values = {kind.variable: definition}
+            if kind.releases:
+                values["releases"] = _of(releases, definition)
+            page = _page(layout, definition)
+            jobs.append(Job(page, kind.template, values, subject(definition)))
     jobs += [
         Job(_page(layout, r), "release.md.j2", {"release": r}, subject(r.definition))
         for r in releases
@@ -336,17 +325,11 @@ class Fragments:
         self.kept, self._used = self._used, {}
 
 
-_SECTIONS: dict[type, str] = {
-    Service: "services",
-    Team: "teams",
-    Severity: "severities",
-    Escalation: "escalations",
-    Flag: "flags",
-    Alert: "alerts",
-    Rollout: "rollouts",
-    Incident: "incidents",
-    Checklist: "checklists",
+_KIND_OF: dict[type, kinds.Kind] = {
+    getattr(model, kind.model or ""): kind for kind in kinds.MODELLED
 }
+"""Each model class and its kind (`kinds.KINDS`)."""
+_SECTIONS: dict[type, str] = {cls: kind.section for cls, kind in _KIND_OF.items()}
 
 
 def subject(definition: object) -> tuple[str, str]:
@@ -463,24 +446,18 @@ def _template_line(exc: BaseException) -> str:
 
 
 def _page(layout: Layout, obj: object) -> str:
-    match obj:
-        case Service():
-            return layout.service(obj.id)
-        case Alert():
-            return layout.alert(obj.service.id, obj.id)
-        case Incident():
-            return layout.incident(obj.service.id, obj.id)
-        case Rollout():
-            return layout.rollout(obj.id)
-        case Checklist():
-            return layout.checklist(obj.id)
-        case Release():
-            return layout.release(obj.definition.id, obj.version)
-        case Flag():
-            return layout.flags()
-        case Severity() | Escalation() | Team():
-            return layout.policy()
-    raise TypeError(f"no page for {type(obj).__name__}")
+    """The page that shows `obj`, from its kind's `page` and `scope`."""
+    if isinstance(obj, Release):
+        return layout.release(obj.definition.id, obj.version)
+    kind = _KIND_OF.get(type(obj))
+    if kind is None or kind.page is None:
+        raise TypeError(f"no page for {type(obj).__name__}")
+    where, definition = getattr(layout, kind.page), cast(Any, obj)
+    if kind.scope == "service":
+        return str(where(definition.service.id, definition.id))
+    if kind.scope == "own":
+        return str(where(definition.id))
+    return str(where())
 
 
 def relative(page: str, start: str) -> str:
@@ -518,8 +495,9 @@ class _Links:
         """A relative link from the page being rendered to `target` (a page path or a
         definition), optionally to an anchor on it."""
         page = target if isinstance(target, str) else _page(self.options.layout, target)
-        if isinstance(target, Flag | Severity | Escalation | Team) and not anchor:
-            anchor = self.anchor(target.id)
+        kind = _KIND_OF.get(type(target))
+        if kind is not None and kind.scope == "" and not anchor:
+            anchor = self.anchor(cast(Any, target).id)  # a heading on a page about many
         path = relative(page, context["page"])
         return f"{path}#{anchor}" if anchor else path
 

@@ -9,83 +9,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsbook.diagnostics import Diagnostic
+from opsbook.kinds import KINDS as ALL_KINDS
 from opsbook.loader import SourceFile
 from opsbook.nodes import Mark, YList, YMap
 from opsbook.ruleset import RULES
 
-KINDS = {
-    "services": "service",
-    "slos": "SLO",
-    "teams": "team",
-    "severities": "severity",
-    "escalations": "escalation policy",
-    "flags": "flag",
-    "alerts": "alert",
-    "rollouts": "rollout",
-    "incidents": "incident",
-    "checklists": "checklist",
-}
+KINDS = {kind.section: kind.one for kind in ALL_KINDS}
 """Each section and the name of one definition in it."""
 
-_STEP_LISTS = {
-    "services": ("procedures[].steps",),
-    "alerts": ("runbook.diagnosis", "runbook.mitigation"),
-    "rollouts": ("phases[].commands", "rollback.procedure", "rollback.verify"),
-    "incidents": ("diagnosis", "resolution"),
-}
-_SETTINGS = {
-    "rollouts": ("phases[].settings[]",),
-    "incidents": ("flags[]",),
-}
+_STEP_LISTS = {kind.section: kind.steps for kind in ALL_KINDS if kind.steps}
+_SETTINGS = {kind.section: kind.settings for kind in ALL_KINDS if kind.settings}
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "services": (
-        ("owner", "teams"),
-        ("escalation", "escalations"),
-        ("dependencies[].service", "services"),
-    ),
-    "teams": (("channels[].team", "teams"),),
-    "escalations": (("levels[].team", "teams"), ("levels[].contact[].team", "teams")),
-    "flags": (("service", "services"), ("owner", "teams")),
-    "alerts": (
-        ("service", "services"),
-        ("severity", "severities"),
-        ("levels[].severity", "severities"),
-        ("notify[].team", "teams"),
-        ("levels[].notify[].team", "teams"),
-        ("runbook.escalation.policy", "escalations"),
-        ("incidents[]", "incidents"),
-    ),
-    "rollouts": (
-        ("service", "services"),
-        ("flag", "flags"),
-        ("owner", "teams"),
-        ("phases[].gates[].alert", "alerts"),
-        ("rollback.triggers[].alert", "alerts"),
-    ),
-    "incidents": (
-        ("service", "services"),
-        ("severity", "severities"),
-        ("detected_by[]", "alerts"),
-        ("escalation", "escalations"),
-        ("rollouts[]", "rollouts"),
-        ("communication.channels[].team", "teams"),
-    ),
-    "checklists": (("service", "services"),),
-    "slos": (("service", "services"),),
+    kind.section: kind.references
+    + tuple((f"{path}[].set_flag.flag", "flags") for path in kind.steps)
+    + tuple((f"{path}.flag", "flags") for path in kind.settings)
+    for kind in ALL_KINDS
+    if kind.references or kind.steps or kind.settings
 }
 """Where each section refers to other definitions: a path inside a definition, and the
-section the id must be defined in. Flag settings inside steps are added below."""
+section the id must be defined in (a flag set by a step or a setting too)."""
 
-for _section, _lists in _STEP_LISTS.items():
-    REFERENCES[_section] += tuple((f"{p}[].set_flag.flag", "flags") for p in _lists)
-for _section, _paths in _SETTINGS.items():
-    REFERENCES[_section] += tuple((f"{p}.flag", "flags") for p in _paths)
-
-_NEEDS_SERVICE = ("slos", "flags", "alerts", "rollouts", "incidents")
-_NESTED_IDS = {
-    "services": ("health_checks", "slos", "procedures"),
-    "rollouts": ("phases",),
-}
+_NEEDS_SERVICE = tuple(kind.section for kind in ALL_KINDS if kind.needs_service)
+_NESTED_IDS = {kind.section: kind.nested_ids for kind in ALL_KINDS if kind.nested_ids}
 
 
 @dataclass(frozen=True)

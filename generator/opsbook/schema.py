@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from opsbook import defaults
+from opsbook import defaults, kinds
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.loader import SourceFile
 from opsbook.nodes import YList, YMap, mark_of
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a document is invalid, not befo
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-SCHEMA_PARTS = ("common", "services", "flags", "alerts", "rollouts", "incidents")
+SCHEMA_PARTS = ("common", *dict.fromkeys(kind.schema_part for kind in kinds.KINDS))
 """Package data files whose definitions go into the bundled schema's `$defs`."""
 
 
@@ -74,7 +74,7 @@ def check_document(source: SourceFile) -> tuple[list[Diagnostic], set[tuple[str,
             else f"apiVersion {version!r} is not supported; this opsbook reads "
             f"{defaults.API_VERSION!r}"
         )
-        everything = {(s, i) for s in defaults.SECTIONS for i in range(len(data.get(s) or ()))}
+        everything = {(s, i) for s in kinds.SECTIONS for i in range(len(data.get(s) or ()))}
         return [Diagnostic(source.path, *where, Level.ERROR, "api-version", message)], everything
     found: list[Diagnostic] = []
     invalid: set[tuple[str, int]] = set()
@@ -100,7 +100,7 @@ def _count_the_rest(source: SourceFile, invalid: set[tuple[str, int]]) -> list[D
     data = source.data
     first: tuple[int, int] | None = None
     more = 0
-    for section in defaults.SECTIONS:
+    for section in kinds.SECTIONS:
         items = data.get(section)
         if not isinstance(items, list):
             continue

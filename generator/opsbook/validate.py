@@ -20,12 +20,13 @@ from opsbook.diagnostics import (
     limit_per_file,
     sort_diagnostics,
 )
+from opsbook.kinds import KINDS, SECTIONS
 from opsbook.loader import LoadProblem, SourceFile, discover_all, load_source, read_file
 from opsbook.model import Catalog
 from opsbook.pages import check_page_paths
 from opsbook.quality import Context, check_file_quality, flags_used, unused_flags
 from opsbook.releases import Release, check_release_files
-from opsbook.rules import KINDS, MaybeDefined, build_index, check_files, definitions, without
+from opsbook.rules import MaybeDefined, build_index, check_files, definitions, without
 from opsbook.ruleset import RULES
 from opsbook.schema import check_document
 from opsbook.settings import Settings
@@ -104,10 +105,11 @@ def _is_under(path: Path, chosen: list[Path]) -> bool:
     return any(path == c or path.is_relative_to(c) for c in chosen)
 
 
-_LOOKED_INTO = ("services", "slos", "teams", "severities", "flags")
+_LOOKED_INTO = tuple(kind.section for kind in KINDS if kind.looked_into)
 """Sections whose content a rule reads while checking another file (an SLO a gate names,
 whether a severity pages, a team's channels, a flag's type). A rule that starts reading
-another section's content must add it here, or `Validator` would reuse stale findings."""
+another section's content must say so in its `Kind` (`looked_into`), or `Validator` would
+reuse stale findings."""
 
 
 @dataclass
@@ -266,7 +268,7 @@ def _maybe_defined(unloaded: list[_Checked]) -> MaybeDefined:
 
 
 def _definitions(catalog: Catalog) -> Iterator[tuple[Key, Any]]:
-    for section in KINDS:
+    for section in SECTIONS:
         if section == "slos":  # held by their services; a change rebuilds them (SHARED)
             continue
         for definition in getattr(catalog, section):
@@ -276,7 +278,7 @@ def _definitions(catalog: Catalog) -> Iterator[tuple[Key, Any]]:
 def _facts(source: SourceFile) -> object:
     """The ids of every definition in a file, and the content of those that rules of other
     files read: when no file's facts change, no file's cross-file findings change."""
-    ids = tuple((s, node["id"]) for s in KINDS for node, _ in definitions(source, s))
+    ids = tuple((s, node["id"]) for s in SECTIONS for node, _ in definitions(source, s))
     content = repr([plain(node) for s in _LOOKED_INTO for node, _ in definitions(source, s)])
     return ids, content
 

@@ -10,6 +10,7 @@ from typing import Any
 from opsbook.defaults import MAX_RULE_FILE_BYTES
 from opsbook.diagnostics import Diagnostic, Level, OpsbookError
 from opsbook.formats.yamltext import dump
+from opsbook.kinds import KINDS
 from opsbook.loader import (
     LoadProblem,
     _ComposeProblems,
@@ -110,9 +111,13 @@ def free_name(out: Path, stem: str, suffix: str, taken: set[str]) -> str:
 
 
 _SECTIONS = (
-    "apiVersion", "service", "teams", "severities", "services", "slos", "flags", "alerts",
-    "rollouts",
-)  # fmt: skip
+    "apiVersion",
+    "service",
+    *(kind.section for kind in KINDS if kind.page == "policy"),  # teams, severities, …
+    *(kind.section for kind in KINDS if kind.page != "policy"),
+)
+"""The order of an imported file's keys: the policy (teams, severities) before the
+services and the definitions that name them."""
 
 
 def definition_files(
