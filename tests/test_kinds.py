@@ -50,9 +50,9 @@ def test_the_tables_of_kinds_are_the_registry() -> None:
     """What the stages use is what the registry says, kind by kind."""
     assert list(rules.KINDS) == list(kinds.SECTIONS)
     assert {k: v for k, v in rules.KINDS.items()} == {k.section: k.one for k in KINDS}
-    assert changes.SHARED == {k.section for k in KINDS if k.shared}
+    assert {k.section for k in KINDS if k.shared} == changes.SHARED
     assert set(validate._LOOKED_INTO) == {k.section for k in KINDS if k.looked_into}
-    assert editor.SCAFFOLD_KINDS == tuple(k.scaffold for k in KINDS if k.scaffold)
+    assert tuple(k.scaffold for k in KINDS if k.scaffold) == editor.SCAFFOLD_KINDS
     assert set(render._SECTIONS.values()) == {k.section for k in KINDS if k.model}
     for kind in KINDS:
         for path, target in kind.references:

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from opsbook import collector, defaults, formats
+from opsbook import collector, defaults
 from opsbook.clioptions import CONFIG_OPTION, FORMAT_OPTION, SITE_URL_OPTION
 from opsbook.diagnostics import OpsbookError, UsageError
+from opsbook.formats.registry import READERS, WRITERS, Reader, Writer
+from opsbook.formats.registry import Option as FormatOption
 from opsbook.site import ENGINES, Tree
 
 if TYPE_CHECKING:
     from opsbook.handbook import Handbook
-    from opsbook.model import Catalog
     from opsbook.validate import Validation
 
 
@@ -431,154 +432,125 @@ def new(
     click.echo(f"wrote {target}")
 
 
-_EXPORT_TO = {
-    "prometheus": Path("prometheus"),
-    "flagd": Path("flags.flagd.json"),
-    "argo-rollouts": Path("argo-rollouts"),
-}
+@cli.group("export")
+def export_group() -> None:
+    """Write the handbook in another tool's format (one command per format)."""
 
 
-@cli.command("export")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(formats.EXPORTS))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Where to write: the folder of rule files for `prometheus` [default: prometheus]; "
-    "the flag file for `flagd` [default: flags.flagd.json]; the folder of Rollouts for "
-    "`argo-rollouts` [default: argo-rollouts].",
-)
-@SITE_URL_OPTION
-@click.option(
-    "--kind",
-    type=click.Choice(["rules", "prometheusrule"]),
-    default="rules",
-    show_default=True,
-    help="prometheus: plain rule files, or PrometheusRule resources for the Prometheus Operator.",
-)
-@click.option(
-    "--strict", is_flag=True, help="prometheus: an alert level without `expr` is an error."
-)
-@click.option(
-    "--prometheus-url",
-    metavar="URL",
-    help="argo-rollouts: the Prometheus the analysis templates query "
-    "[default: http://prometheus.monitoring.svc:9090].",
-)
-@CONFIG_OPTION
-def export_format(
-    format_name: str,
-    out: Path | None,
-    site_url: str | None,
-    kind: str,
-    strict: bool,
-    prometheus_url: str | None,
-    config: Path,
-) -> None:
-    """Write the handbook in another tool's format.
+def _export_command(writer: Writer) -> click.Command:
+    """`opsbook export <format>`: the writer's own options, --out, and the handbook's."""
 
-    FORMAT `prometheus` writes alerting rules, one rule per alert level, each with
-    `runbook_url` set to its page; levels without a PromQL `expr` are listed and left out
-    (exit 1 with --strict). FORMAT `flagd` writes one flagd flag-definition file with the
-    flags whose `served_by` is `flag-system`; the others are listed as not exported.
-    FORMAT `argo-rollouts` writes a Rollout per canary or blue-green rollout, with an
-    AnalysisTemplate per gate that Prometheus can judge.
-    """
-    handbook, result = _prepare(config, None)
-    assert result.catalog is not None  # _prepare exits on errors
-    target = out or _EXPORT_TO[format_name]
-    if format_name == "flagd":
-        _export_flagd(result.catalog, target)
-        return
-    if format_name == "argo-rollouts":
-        _export_argo(result.catalog, target, prometheus_url)
-        return
-    from opsbook.formats.prometheus import export_rules, write_export
+    def run(config: Path, out: Path | None, **options: Any) -> None:
+        handbook, result = _prepare(config, None)
+        assert result.catalog is not None  # _prepare exits on errors
+        if writer.needs_site_url:
+            options["site_url"] = _site_address(options.get("site_url"), config)
+        target = out or Path(writer.default_out)
+        written = writer.write(result.catalog, handbook.layout, target, options)
+        for note in written.notes:
+            click.echo(note, err=True)
+        if written.refused:
+            raise OpsbookError(written.refused)
+        for path in written.paths:
+            click.echo(f"wrote {path}")
+        click.echo(written.summary, err=True)
 
-    address = _site_address(site_url, config)
-    exported = export_rules(result.catalog, handbook.layout, address, kind)
-    for level in exported.left_out:
-        click.echo(f"opsbook: left out {level}: no PromQL `expr`", err=True)
-    if strict and exported.left_out:
-        raise OpsbookError(
-            f"{len(exported.left_out)} alert level(s) have no `expr`; nothing was written"
+    params: list[click.Parameter] = [
+        click.Option(
+            ["--out"],
+            type=click.Path(path_type=Path),
+            help=f"{writer.out_help} [default: {writer.default_out}]",
+        ),
+        *(_click_option(option) for option in writer.options),
+    ]
+    if writer.needs_site_url:
+        params.append(
+            click.Option(
+                ["--site-url"],
+                metavar="URL",
+                help="Where the handbook is published [default: site_url of mkdocs.yml].",
+            )
         )
-    for path in write_export(exported, target):
-        click.echo(f"wrote {path}")
-    click.echo(
-        f"opsbook: {exported.rules} rule(s) in {len(exported.files)} file(s), "
-        f"{len(exported.left_out)} level(s) left out",
-        err=True,
+    command = click.Command(writer.name, callback=run, params=params, help=writer.help)
+    return CONFIG_OPTION(command)
+
+
+def _click_option(option: FormatOption) -> click.Option:
+    """A format's own option as a click option."""
+    if option.flag:
+        return click.Option([option.name], is_flag=True, help=option.help)
+    return click.Option(
+        [option.name],
+        type=click.Choice(option.choices) if option.choices else None,
+        default=option.default,
+        show_default=option.default is not None,
+        metavar=option.metavar,
+        help=option.help,
     )
 
 
-def _export_flagd(catalog: Catalog, out: Path) -> None:
-    from opsbook.formats.flagd import export_flags, write_flags
-
-    exported = export_flags(catalog)
-    for flag in exported.left_out:
-        click.echo(f"opsbook: not exported: {flag}", err=True)
-    for path in write_flags(exported, out):
-        click.echo(f"wrote {path}")
-    click.echo(
-        f"opsbook: {len(exported.exported)} flag(s) exported, {len(exported.left_out)} not "
-        "served by a flag system",
-        err=True,
-    )
-
-
-@cli.command("import")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(formats.IMPORTS))
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the definitions into [default: the handbook's definitions folder].",
-)
-@click.option(
-    "--service",
-    "service_source",
-    metavar="SOURCE",
-    help="The service of what is imported. prometheus: `group` (the rule group, the "
-    "default), `namespace` (of a PrometheusRule), `label:NAME` (a label of the rule), or a "
-    "fixed service id. flagd: a service id [default: the flag set's `flagSetId`, else the "
-    "file's name]. argo-rollouts: a service id [default: the Rollout's name]. openslo: a "
-    "service id [default: each SLO's `spec.service`].",
-)
-@click.option(
-    "--owner",
-    metavar="TEAM",
-    help="The team that owns the services the import creates (made when the handbook has "
-    "no such team) [default: the handbook's only team].",
-)
-@CONFIG_OPTION
-def import_format(
-    format_name: str,
-    paths: tuple[Path, ...],
-    out: Path | None,
-    service_source: str | None,
-    owner: str | None,
-    config: Path,
-) -> None:
-    """Make handbook definitions from another tool's files.
-
-    FORMAT `prometheus` reads alerting rules (rule files, PrometheusRule resources, Lists,
-    several documents, JSON) and writes one alert per alert name, with the services, team
-    and severities they need. FORMAT `flagd` reads flagd flag files (JSON or YAML, flag
-    sets, `$evaluators`) and writes one flag per flag key. FORMAT `argo-rollouts` reads
-    Rollout resources (several documents, Lists) and writes one rollout plan per Rollout.
-    FORMAT `openslo` reads OpenSLO v1 SLO, SLI, Service and DataSource objects and writes
-    one SLO per objective into its service's `slos`.
+@cli.group("import")
+def import_group() -> None:
+    """Make handbook definitions from another tool's files (one command per format).
 
     Nothing is overwritten: definitions the handbook has are reported with how they
     differ; whatever does not map is listed. What the files cannot say is a TODO
     placeholder, reported as a warning until the definition is reviewed.
     """
+
+
+def _import_command(reader: Reader) -> click.Command:
+    """`opsbook import <format> PATHS…`: --out, --service (as this format reads it),
+    --owner, and the handbook's."""
+
+    def run(paths: tuple[Path, ...], out: Path | None, config: Path, **options: Any) -> None:
+        _import(reader, paths, out, config, options)
+
+    params: list[click.Parameter] = [
+        click.Argument(
+            ["paths"], nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+        ),
+        click.Option(
+            ["--out"],
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder to write the definitions into [default: the handbook's definitions "
+            "folder].",
+        ),
+        click.Option(
+            ["--service"],
+            metavar="SOURCE",
+            help=f"The service of what is imported: {reader.service_help}",
+        ),
+        click.Option(
+            ["--owner"],
+            metavar="TEAM",
+            help="The team that owns the services the import creates (made when the handbook "
+            "has no such team) [default: the handbook's only team].",
+        ),
+    ]
+    help_text = (
+        f"{reader.help}\n\nNothing is overwritten: definitions the handbook has are reported "
+        "with how they differ; whatever does not map is listed. What the files cannot say is "
+        "a TODO placeholder, reported as a warning until the definition is reviewed."
+    )
+    command = click.Command(reader.name, callback=run, params=params, help=help_text)
+    return CONFIG_OPTION(command)
+
+
+def _import(
+    reader: Reader, paths: tuple[Path, ...], out: Path | None, config: Path, options: dict[str, Any]
+) -> None:
+    """Read the files, make definitions, write them as new files, and keep them only when
+    the handbook still validates (all or nothing)."""
     from opsbook.formats.files import definition_files, input_files, write_all
 
     handbook, result = _prepare(config, None, warnings=False)
     assert result.catalog is not None  # _prepare exits on errors
-    files_in = input_files(list(paths))
-    imported = _imports(format_name, files_in, result.catalog, service_source, owner)
+    read, problems = reader.read(input_files(list(paths)))
+    if problems:
+        _print_problems(_checked(problems))
+        raise OpsbookError("the files cannot be read; nothing was written")
+    imported = reader.make(read, result.catalog, options)
     units = imported.units
     for line in (*imported.not_imported, *imported.not_kept, *imported.differences):
         click.echo(line)
@@ -586,16 +558,11 @@ def import_format(
     schema = handbook.root / defaults.SCHEMA_FILE
     listed = ", ".join(str(path) for path in paths)
     header = (
-        f"# Made by `opsbook import {format_name}` from {listed}.\n"
+        f"# Made by `opsbook import {reader.name}` from {listed}.\n"
         "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
     )
-    suffix = {
-        "flagd": ".flags.yaml",
-        "argo-rollouts": ".rollouts.yaml",
-        "openslo": ".slos.yaml",
-    }.get(format_name, ".alerts.yaml")
     files = definition_files(
-        target, imported.documents, header, schema if schema.is_file() else None, suffix
+        target, imported.documents, header, schema if schema.is_file() else None, reader.suffix
     )
     written = write_all(target, files) if files else []
     after = handbook.validate() if written else None
@@ -622,59 +589,10 @@ def import_format(
         )
 
 
-def _export_argo(catalog: Catalog, out: Path, prometheus_url: str | None) -> None:
-    from opsbook.formats.argo import PROMETHEUS, export_rollouts, write_rollouts
-
-    exported = export_rollouts(catalog, prometheus_url or PROMETHEUS)
-    for line in exported.left_out:
-        click.echo(f"opsbook: {line}", err=True)
-    for path in write_rollouts(exported, out) if exported.files else []:
-        click.echo(f"wrote {path}")
-    click.echo(
-        f"opsbook: {len(exported.rollouts)} Rollout(s) and {exported.templates} "
-        f"AnalysisTemplate(s) in {len(exported.files)} file(s), {len(exported.left_out)} "
-        "thing(s) left out or changed",
-        err=True,
-    )
-
-
-def _imports(
-    format_name: str, paths: list[Path], catalog: Catalog, service: str | None, owner: str | None
-) -> Any:
-    """Read the files of `format_name` and make definitions of them; files that cannot be
-    read are reported at their positions and nothing is made."""
-    if format_name == "openslo":
-        from opsbook.formats.openslo import import_slos, read_openslo_files
-
-        objects, problems = read_openslo_files(paths)
-        _unreadable(problems)
-        return import_slos(objects, catalog, service, owner)
-    if format_name == "argo-rollouts":
-        from opsbook.formats.argo_import import import_rollouts, read_rollout_files
-
-        rollouts, templates, others, problems = read_rollout_files(paths)
-        _unreadable(problems)
-        imported = import_rollouts(rollouts, templates, catalog, service, owner)
-        imported.not_imported[:0] = others
-        return imported
-    if format_name == "flagd":
-        from opsbook.formats.flagd_import import import_flags, read_flag_files
-
-        entries, problems = read_flag_files(paths)
-        _unreadable(problems)
-        return import_flags(entries, catalog, service, owner)
-    from opsbook.formats.prometheus import read_rules
-    from opsbook.formats.prometheus_import import ImportOptions, import_rules
-
-    rules, problems = read_rules(paths)
-    _unreadable(problems)
-    return import_rules(rules, catalog, ImportOptions(service or "group", owner))
-
-
-def _unreadable(problems: list[Any]) -> None:
-    if problems:
-        _print_problems(_checked(problems))
-        raise OpsbookError("the files cannot be read; nothing was written")
+for _writer in WRITERS.values():
+    export_group.add_command(_export_command(_writer))
+for _reader in READERS.values():
+    import_group.add_command(_import_command(_reader))
 
 
 def _listed(created: list[str], most: int = 5) -> str:

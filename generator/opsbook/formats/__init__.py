@@ -1,10 +1,3 @@
 """Other tools' formats, one module each, each an explicit mapping between that format
-and the model. The CLI's `import` and `export` find them here by name."""
-
-from __future__ import annotations
-
-EXPORTS = ("prometheus", "flagd", "argo-rollouts")
-"""Formats `opsbook export` writes."""
-
-IMPORTS = ("prometheus", "flagd", "argo-rollouts", "openslo")
-"""Formats `opsbook import` reads."""
+and the model. `registry.py` declares each format's reader and writer with their options;
+the CLI's `import <format>` and `export <format>` commands are made from it."""
