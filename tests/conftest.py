@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,3 +35,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=300,
         help="How many mutated definition files test_fuzz.py tries (default 300).",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the lowest-versions run of CI (`OPSBOOK_LOWEST_VERSIONS` set, saying why), the
+    tests marked `versionless` are skipped with that reason: they give the same answer
+    with any versions, and the newest-versions run has run them."""
+    why = os.environ.get("OPSBOOK_LOWEST_VERSIONS")
+    if not why:
+        return
+    skip = pytest.mark.skip(reason=f"the same with any versions; run with the newest ({why})")
+    for item in items:
+        if item.get_closest_marker("versionless") is not None:
+            item.add_marker(skip)

@@ -140,6 +140,7 @@ def steps(document: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_crd_schemas_reject_what_argo_would() -> None:
     """The check can fail: a weight in words and a metric without a provider are refused."""
     with pytest.raises(AssertionError):
@@ -336,6 +337,7 @@ def test_every_duration_form_argo_reads() -> None:
     assert [pause_seconds(d) for d in ("2d", "-5s", "10 m", True, None, -1)] == [None] * 6
 
 
+@pytest.mark.slow
 def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
     """Through Argo Rollouts and back: the second export equals the first, generated
     analysis templates included; so for the imported fixtures."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 from opsbook.validate import validate_paths
 
@@ -27,6 +29,8 @@ def test_synthetic_catalog_is_valid_and_deterministic(tmp_path: Path) -> None:
     assert levels == {"warning", "critical"}
 
 
+@pytest.mark.slow
+@pytest.mark.versionless
 def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> None:
     out = tmp_path / "results.md"
     result = subprocess.run(
@@ -62,6 +66,7 @@ def test_benchmark_runs_at_a_tiny_size_and_writes_its_table(tmp_path: Path) -> N
     assert "| mkdocs: build after one edited alert ≤ 10 s (" in text
 
 
+@pytest.mark.slow
 def test_the_build_cost_per_page_stays_flat_from_500_to_1500_pages() -> None:
     """bench/run.py's scaling check: a page added past 500 pages costs at most 1.4× the CPU
     time of one added up to 500 (a ratio in one run). A quadratic step (a Markdown

@@ -20,6 +20,8 @@ from opsbook.validate import validate_paths
 from test_handbook import copy_example
 from test_site import opsbook
 
+pytestmark = pytest.mark.browser
+
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
 
 CANARY = "checklists/concierge-canary/"

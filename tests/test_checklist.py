@@ -185,6 +185,7 @@ def test_a_broken_record_is_reported_at_its_line_and_left_alone(root: Path) -> N
     assert record(root) == before
 
 
+@pytest.mark.slow
 def test_concurrent_ticks_are_all_kept(root: Path) -> None:
     """Eight processes tick eight items of one record at once; no tick is lost."""
     items = keys(root)[:8]

@@ -13,6 +13,8 @@ import pytest
 from test_prometheus import ENV, opsbook, starter
 from test_serve import free_port, wait_for
 
+pytestmark = pytest.mark.slow
+
 RULES = Path(__file__).parent / "rules" / "plain.yaml"
 
 

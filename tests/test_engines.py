@@ -16,6 +16,8 @@ from sitecheck import broken_links, read, site_pages
 from test_handbook import copy_example
 from test_site import mkdocs, opsbook
 
+pytestmark = pytest.mark.slow
+
 WITHOUT_ZENSICAL = os.environ.get("OPSBOOK_WITHOUT_ZENSICAL")
 """Set by `.ci/run` for the run at the lowest versions, below what Zensical needs; the
 tests of Zensical are skipped there, and only there, saying why."""

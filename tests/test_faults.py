@@ -21,6 +21,8 @@ import pytest
 from test_handbook import copy_example
 from test_site import ENV, opsbook, tree
 
+pytestmark = pytest.mark.slow
+
 OUTPUT = ("site", "docs/runbooks", "docs/checklists")
 
 

@@ -175,6 +175,7 @@ def test_vendored_schemas_reject_what_is_not_flagd() -> None:
         validate_flagd({"flags": {"x": {"state": "ENABLED", "variants": {"a": True, "b": "s"}}}})
 
 
+@pytest.mark.slow
 def test_every_export_is_valid_flagd(tmp_path: Path) -> None:
     """The fixture handbook, the example and every imported fixture export valid files."""
     document = exported(shop(tmp_path))
@@ -373,6 +374,7 @@ def through_flagd(tmp_path: Path, root: Path, name: str) -> tuple[bytes, bytes]:
     return (root / "flags.flagd.json").read_bytes(), (again / "flags.flagd.json").read_bytes()
 
 
+@pytest.mark.slow
 def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
     """The handbook's flags through flagd and back: the second export equals the first;
     so for the flags imported from the fixtures."""

@@ -19,6 +19,8 @@ from hostile import LINE, hostile_handbook
 from test_browser import CHROMIUM_FLAGS, chromium, search
 from test_site import opsbook
 
+pytestmark = pytest.mark.browser
+
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
 
 # Everything a page holds that could run: scripts (with their source or text), event

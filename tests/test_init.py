@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sitecheck import site_pages
+
+pytestmark = pytest.mark.slow
 
 
 def opsbook(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,8 @@ from test_flagd import FLAGS
 from test_openslo import INPUTS as OPENSLO
 from test_prometheus import opsbook, starter
 
+pytestmark = pytest.mark.browser
+
 pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]'")
 
 # What a page shows that readers would call broken, found by script in the page itself.

@@ -18,6 +18,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.versionless]
+
 
 def pre_commit(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
     # `language: system` hooks run the opsbook of the Python that runs the tests.

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from promtool import check_rules
@@ -74,6 +75,7 @@ def rules_of(folder: Path) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_starter_exports_rules_promtool_accepts_linked_to_existing_pages(
     tmp_path: Path,
 ) -> None:
@@ -169,6 +171,7 @@ def test_prometheusrule_resources_carry_the_same_groups(tmp_path: Path) -> None:
     assert check_rules(spec).returncode == 0
 
 
+@pytest.mark.slow
 def test_the_example_handbook_exports_every_alert_level(tmp_path: Path) -> None:
     """All 26 levels of the example's 21 alerts have PromQL: promtool accepts them, and
     each `runbook_url` is a page of the built example site."""
@@ -288,6 +291,7 @@ JSON_RULES = (
 )
 
 
+@pytest.mark.slow
 def test_check_rules_reports_each_finding_at_its_rule(tmp_path: Path) -> None:
     """A rule with no page, a wrong or missing runbook_url, an undocumented severity, each
     at its line; recording rules are skipped; every file shape is read."""

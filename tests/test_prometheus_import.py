@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from promtool import check_rules
@@ -134,6 +135,7 @@ def test_import_then_export_gives_the_same_rules_and_promtool_accepts_them(
     assert alerting_rules(ours) == expected
 
 
+@pytest.mark.slow
 def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
     """The example's rules, imported into a new handbook, export to the same bytes."""
     example = copy_example(tmp_path / "example")
@@ -187,6 +189,7 @@ def test_severities_team_and_services_the_handbook_lacks_are_created_for_review(
     assert opsbook(root, "validate").returncode == 0
 
 
+@pytest.mark.slow
 def test_the_service_comes_from_a_namespace_a_label_or_a_fixed_id(tmp_path: Path) -> None:
     root, done = imported(tmp_path, "--service", "namespace", name="by-namespace")
     assert done.returncode == 0, done.stdout + done.stderr

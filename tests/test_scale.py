@@ -25,6 +25,8 @@ from opsbook.validate import validate_paths
 sys.path.insert(0, str(ROOT / "bench"))
 from synth import write_catalog
 
+pytestmark = pytest.mark.slow
+
 LINK = re.compile(r"\]\(")
 MOST_LINKS = 100
 """The most links a line, table cell or paragraph may hold, at any size of handbook."""

@@ -16,6 +16,8 @@ import pytest
 
 from test_handbook import copy_example
 
+pytestmark = pytest.mark.slow
+
 
 def free_port() -> int:
     with socket.socket() as s:

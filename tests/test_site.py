@@ -18,6 +18,8 @@ from sitecheck import broken_links, read, site_pages, text_of
 from test_cli import run
 from test_handbook import copy_example
 
+pytestmark = pytest.mark.slow
+
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 

@@ -14,6 +14,8 @@ import pytest
 from test_handbook import copy_example
 from test_site import opsbook, tree
 
+pytestmark = pytest.mark.slow
+
 ALERT = "    summary: System uptime fell below 99% in a 24-hour period."
 ALERT_PAGE = "runbooks/cinematic-episodes/episodeuptimelow/index.html"
 ALWAYS = {"404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"}
