@@ -15,6 +15,7 @@ Regenerate both after a deliberate change, then review the diff:
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -27,12 +28,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def example_pages() -> dict[str, str]:
-    """Every page of the example handbook, rendered now (paths inside docs/)."""
-    return example_tree()[1]
+    """Every page of the example handbook (paths inside docs/), rendered once per test
+    run: a copy, so a test may change it."""
+    return dict(_example()[1])
 
 
 def example_tree() -> tuple[dict[str, str], dict[str, str]]:
-    """The example's whole docs tree (paths from the root), and its pages (inside docs/)."""
+    """The example's whole docs tree (paths from the root), and its pages (inside docs/),
+    rendered once per process (`python tests/golden.py` regenerates the files from it)."""
+    files, pages = _example()
+    return dict(files), dict(pages)
+
+
+@functools.cache
+def _example() -> tuple[dict[str, str], dict[str, str]]:
+    """The example rendered once per process (see `render_example`)."""
+    return render_example()
+
+
+def render_example() -> tuple[dict[str, str], dict[str, str]]:
+    """The example rendered now through the one pipeline: its docs tree and its pages."""
     from opsbook import pipeline
     from opsbook.handbook import load_handbook
 

@@ -15,9 +15,8 @@ import jsonschema
 import pytest
 import yaml
 
+from helpers import copy_example, opsbook, starter
 from promtool import check_rules
-from test_handbook import copy_example
-from test_prometheus import opsbook, starter
 from test_prometheus_import import assert_refused, snapshot
 
 HERE = Path(__file__).parent

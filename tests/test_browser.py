@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
+from helpers import copy_example, opsbook
 from opsbook.checks import check_sections, task_list, tick_note
 from opsbook.validate import validate_paths
-from test_handbook import copy_example
-from test_site import opsbook
 
 pytestmark = pytest.mark.browser
 

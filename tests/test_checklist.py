@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ENV, copy_example, run
 from opsbook.checks import check_sections, task_list
 from opsbook.validate import validate_paths
-from test_cli import run
-from test_handbook import copy_example
-from test_site import ENV
 
 RECORD = "docs/checklists/releases/concierge-canary/3.0.0.yaml"
 ITEM = "prerequisites/staging-environment-provisioned"

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import ROOT
-from opsbook.cli import cli
+from helpers import run
 
 GOOD = """\
 apiVersion: opsbook/v1
@@ -28,16 +27,6 @@ teams:
 services:
   - {id: shop, name: Shop, owner: wbe}
 """
-
-
-def run(args: list[str], cwd: Path) -> Any:
-    """Invoke the real click command in `cwd`, letting unexpected exceptions surface."""
-    before = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, args, catch_exceptions=False)
-    finally:
-        os.chdir(before)
 
 
 def test_clean_definitions_print_a_summary_on_stderr_and_exit_0(build_tree: Any) -> None:

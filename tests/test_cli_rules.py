@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import run
 from opsbook.ruleset import RULES
-from test_cli import run
 
 EXPIRING = """\
 apiVersion: opsbook/v1

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from test_prometheus import ENV, opsbook, starter
-from test_serve import free_port, wait_for
+from helpers import ENV, free_port, mkdocs, opsbook, starter, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -39,16 +38,6 @@ def _set_option(root: Path, line: str) -> None:
     config.write_text(text.replace(marker, f"{marker}      {line}\n", 1), "utf-8")
 
 
-def mkdocs_build(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", "site-mkdocs"],
-        cwd=root,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
-
-
 def test_today_in_mkdocs_yml_is_honoured_by_validate_generate_and_build(tmp_path: Path) -> None:
     """A flag that expired before the real date but not before the `today` of mkdocs.yml
     is not reported by validate, and its page does not say it expired, in every command;
@@ -68,7 +57,7 @@ def test_today_in_mkdocs_yml_is_honoured_by_validate_generate_and_build(tmp_path
     built = opsbook(root, "build")
     assert built.returncode == 0, built.stderr
     assert "Expired on" not in (root / "site/runbooks/flags/index.html").read_text("utf-8")
-    assert mkdocs_build(root).returncode == 0
+    assert mkdocs(root, "build", "--site-dir", "site-mkdocs").returncode == 0
     html = (root / "site-mkdocs/runbooks/flags/index.html").read_text("utf-8")
     assert "shop.expiring" in html and "Expired on" not in html
 
@@ -100,7 +89,7 @@ def test_after_an_import_with_placeholders_build_serve_and_mkdocs_build_agree(
     assert checked.returncode == 0 and "warning [" in checked.stdout, checked.stdout
     built = opsbook(root, "build")
     assert built.returncode == 0, built.stdout + built.stderr
-    made = mkdocs_build(root)
+    made = mkdocs(root, "build", "--site-dir", "site-mkdocs")
     assert made.returncode == 0, made.stderr[-2000:]
     assert "Aborted" not in made.stderr and "placeholder" in made.stderr
     port = free_port()
@@ -121,5 +110,5 @@ def test_after_an_import_with_placeholders_build_serve_and_mkdocs_build_agree(
     assert opsbook(root, "validate").returncode == 1
     refused = opsbook(root, "build")
     assert refused.returncode == 1 and "error [" in refused.stdout, refused.stdout
-    made = mkdocs_build(root)
+    made = mkdocs(root, "build", "--site-dir", "site-mkdocs")
     assert made.returncode == 1 and "error(s) in the definitions" in made.stderr, made.stderr

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
+from helpers import run
 from opsbook.editor import SCAFFOLD_KINDS, schema_text
 from opsbook.validate import validate_paths
-from test_cli import run
 
 MODELINE = "# yaml-language-server: $schema="
 
@@ -76,7 +76,7 @@ def test_new_scaffold_is_schema_valid_and_asks_for_its_todos(kind: str, tmp_path
 def test_new_fits_the_example_handbook(kind: str, tmp_path: Path) -> None:
     """Severities, owner, policy and channels come from the handbook it joins: a new
     alert pages through the service's PagerDuty and warns on its Slack channel."""
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     result = run(["new", kind, f"Fresh-{kind}", "--service", "onesource"], tmp_path)
@@ -87,7 +87,7 @@ def test_new_fits_the_example_handbook(kind: str, tmp_path: Path) -> None:
 
 
 def test_new_alert_takes_the_severities_and_channels_the_handbook_uses(tmp_path: Path) -> None:
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     assert (
@@ -100,7 +100,7 @@ def test_new_alert_takes_the_severities_and_channels_the_handbook_uses(tmp_path:
 
 
 def test_new_with_an_unknown_service_lists_the_known_ones(tmp_path: Path) -> None:
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     result = run(["new", "alert", "X", "--service", "nope"], tmp_path)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_example, mkdocs, opsbook
 from sitecheck import broken_links, read, site_pages
-from test_handbook import copy_example
-from test_site import mkdocs, opsbook
 
 pytestmark = pytest.mark.slow
 

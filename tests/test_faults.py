@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_handbook import copy_example
-from test_site import ENV, opsbook, tree
+from helpers import ENV, copy_example, opsbook, tree
 
 pytestmark = pytest.mark.slow
 

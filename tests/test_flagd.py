@@ -17,8 +17,7 @@ from openfeature.contrib.tools.flagd.core import FlagdCore
 from openfeature.evaluation_context import EvaluationContext
 from referencing import Registry, Resource
 
-from test_handbook import copy_example
-from test_prometheus import opsbook, starter
+from helpers import copy_example, opsbook, starter
 from test_prometheus_import import assert_refused, snapshot
 
 HERE = Path(__file__).parent

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run
 from opsbook.formats.registry import READERS, WRITERS
-from test_cli import run
 
 
 def test_every_registered_format_has_its_command(tmp_path: Path) -> None:

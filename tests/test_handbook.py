@@ -14,25 +14,11 @@ import pytest
 
 from conftest import ROOT
 from golden import example_areas, example_pages, example_tree
+from helpers import copy_example, run
 from opsbook.generate import plan_pages
 from opsbook.pages import url_of
 from opsbook.render import RenderOptions, TemplateProblem, render_handbook
 from opsbook.validate import validate_paths
-from test_cli import run
-
-EXAMPLE = ("mkdocs.yml", "mkdocs.opsbook.yml", "overrides", "ops", "docs", "templates")
-
-
-def copy_example(target: Path) -> Path:
-    """The example handbook (definitions, settings, pages) copied into `target`."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in EXAMPLE:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def test_committed_markdown_is_the_golden_output() -> None:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from helpers import opsbook
 from hostile import LINE, hostile_handbook
 from test_browser import CHROMIUM_FLAGS, chromium, search
-from test_site import opsbook
 
 pytestmark = pytest.mark.browser
 

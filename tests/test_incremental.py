@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_example
 from opsbook.handbook import Handbook, load_handbook
 from opsbook.incremental import Renderer
 from opsbook.loader import load_file
 from opsbook.nodes import YMap
 from opsbook.rules import KINDS, definitions
 from opsbook.validate import Validator
-from test_handbook import copy_example
 
 _PROSE = ("summary", "name", "title", "description", "purpose", "meaning", "impact")
 

@@ -9,25 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from helpers import opsbook
 from sitecheck import site_pages
 
 pytestmark = pytest.mark.slow
 
 
-def opsbook(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-
-
 def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
     tmp_path: Path,
 ) -> None:
-    made = opsbook("init", "team-handbook", cwd=tmp_path)
+    made = opsbook(tmp_path, "init", "team-handbook")
     assert made.returncode == 0, made.stdout + made.stderr
     root = tmp_path / "team-handbook"
     for name in (
@@ -40,11 +31,11 @@ def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
     for definitions in (root / "ops").glob("*.yaml"):
         first = definitions.read_text("utf-8").splitlines()[0]
         assert first == "# yaml-language-server: $schema=../schemas/opsbook.schema.json"
-    strict = opsbook("validate", "--strict", cwd=root)
+    strict = opsbook(root, "validate", "--strict")
     assert (strict.returncode, strict.stdout) == (0, ""), strict.stdout + strict.stderr
-    assert opsbook("generate", "--check", cwd=root).returncode == 0
-    assert opsbook("schema", "--check", cwd=root).returncode == 0
-    built = opsbook("build", cwd=root)
+    assert opsbook(root, "generate", "--check").returncode == 0
+    assert opsbook(root, "schema", "--check").returncode == 0
+    built = opsbook(root, "build")
     assert built.returncode == 0, built.stdout + built.stderr
     pages = site_pages(root / "site")
     assert "runbooks/shop/shoperrorratehigh/index.html" in pages
@@ -58,7 +49,7 @@ def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) 
     a kill switch, two alerts, a rollout, an incident and a readiness checklist."""
     from opsbook.validate import validate_paths
 
-    assert opsbook("init", cwd=tmp_path).returncode == 0
+    assert opsbook(tmp_path, "init").returncode == 0
     catalog = validate_paths([tmp_path / "ops"], model=True).catalog
     assert catalog is not None
     assert [len(getattr(catalog, kind)) for kind in ("services", "teams", "escalations")] == [
@@ -74,7 +65,7 @@ def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) 
 def test_init_refuses_to_touch_existing_files_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text("site_name: mine\n", "utf-8")
     (tmp_path / "docs/runbooks").mkdir(parents=True)
-    refused = opsbook("init", cwd=tmp_path)
+    refused = opsbook(tmp_path, "init")
     assert refused.returncode == 1
     assert "nothing was written" in refused.stderr
     assert "mkdocs.yml" in refused.stderr and "runbooks" in refused.stderr
@@ -83,7 +74,7 @@ def test_init_refuses_to_touch_existing_files_and_writes_nothing(tmp_path: Path)
 
 
 def test_the_starters_pre_commit_config_is_valid(tmp_path: Path) -> None:
-    assert opsbook("init", cwd=tmp_path).returncode == 0
+    assert opsbook(tmp_path, "init").returncode == 0
     checked = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
         cwd=tmp_path,
@@ -101,7 +92,7 @@ def _without_theme(root: Path) -> None:
 
 def test_a_handbook_without_a_theme_gets_material_and_stays_offline(tmp_path: Path) -> None:
     """mkdocs' own default theme loads highlight.js from a CDN; opsbook picks material."""
-    assert opsbook("init", cwd=tmp_path).returncode == 0
+    assert opsbook(tmp_path, "init").returncode == 0
     _without_theme(tmp_path)
     for command in (["opsbook", "build"], ["mkdocs", "build", "-q", "-d", "site-mkdocs"]):
         done = subprocess.run(
@@ -124,20 +115,20 @@ def test_a_handbook_without_a_theme_gets_material_and_stays_offline(tmp_path: Pa
 
 
 def test_another_theme_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    assert opsbook("init", cwd=tmp_path).returncode == 0
+    assert opsbook(tmp_path, "init").returncode == 0
     _without_theme(tmp_path)
     config = tmp_path / "mkdocs.yml"
     config.write_text("theme: readthedocs\n" + config.read_text("utf-8"), "utf-8")
-    refused = opsbook("build", cwd=tmp_path)
+    refused = opsbook(tmp_path, "build")
     assert refused.returncode == 1
     assert "theme 'readthedocs' is not supported" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "site").exists()
 
 
 def test_a_hand_written_home_page_is_a_clear_error(tmp_path: Path) -> None:
-    assert opsbook("init", cwd=tmp_path).returncode == 0
+    assert opsbook(tmp_path, "init").returncode == 0
     (tmp_path / "docs" / "index.md").write_text("# Our home\n", "utf-8")
-    refused = opsbook("build", cwd=tmp_path)
+    refused = opsbook(tmp_path, "build")
     assert refused.returncode == 1
     assert "docs/index.md: a hand-written file is where the generated home page" in refused.stderr
     assert not (tmp_path / "site").exists()

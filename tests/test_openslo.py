@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import opsbook, starter
 from promtool import check_rules
-from test_prometheus import opsbook, starter
 from test_prometheus_import import assert_refused, snapshot
 
 FIXTURES = Path(__file__).parent / "openslo"

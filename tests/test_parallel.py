@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Sequence
 
 import pytest
 
-from golden import example_pages
+from golden import render_example
 from opsbook import defaults, parallel
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> None:
+    """Forking needs a process with one thread: wait for threads that earlier tests
+    started (a browser driver's executors, a server) to end, and say which did not."""
+    deadline = time.monotonic() + 10
+    while not parallel.can_fork() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    threads = [thread.name for thread in threading.enumerate()]
+    assert parallel.can_fork(), (
+        f"other threads: {threads}, {len(os.listdir('/proc/self/task'))} tasks"
+    )
 
 
 def pids(items: Sequence[str]) -> dict[str, str]:
@@ -38,9 +53,9 @@ def test_the_example_rendered_on_three_processes_is_the_same(
 ) -> None:
     assert parallel.can_fork()  # else the comparison below would not test forking
     monkeypatch.setattr(parallel, "cores", lambda: 1)
-    alone = example_pages()
+    alone = render_example()[1]
     monkeypatch.setattr(parallel, "cores", lambda: 3)
     monkeypatch.setattr(defaults, "PARALLEL_PAGES", 1)
-    shared = example_pages()
+    shared = render_example()[1]
     assert shared == alone
     assert list(shared) == list(alone)  # the same order too

@@ -102,7 +102,7 @@ def test_validate_hook_checks_only_the_staged_files_against_the_whole_handbook(
 ) -> None:
     """With file names passed, a file that refers to another is not a false alarm, and a
     problem in a file not staged is not reported."""
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     git("init", "-q", cwd=tmp_path)
@@ -126,7 +126,7 @@ def test_generate_check_hook_fails_on_stale_markdown(
     tmp_path: Path, hooks: tuple[str, str, Path]
 ) -> None:
     """A definition changed without regenerating is caught before it is committed."""
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     git("init", "-q", cwd=tmp_path)
@@ -142,7 +142,7 @@ def test_generate_check_hook_fails_on_stale_markdown(
 
 def test_the_projects_own_hooks_pass_on_its_example(tmp_path: Path) -> None:
     """Run on a copy: `pre-commit run` would stash a developer's unstaged edits."""
-    from test_handbook import copy_example
+    from helpers import copy_example
 
     copy_example(tmp_path)
     for name in (".pre-commit-config.yaml", "schemas", "generator/opsbook/schemas"):

@@ -3,20 +3,17 @@ alert level, with every field a rule holds, and each `runbook_url` at the alert'
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from helpers import copy_example, opsbook, starter
 from promtool import check_rules
-from test_handbook import copy_example
 
 SITE = "https://ops.example.com/handbook/"
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 RULES_ALERT = """\
 # yaml-language-server: $schema=../schemas/opsbook.schema.json
@@ -49,20 +46,6 @@ alerts:
       diagnosis: [Read the pod's logs of the previous run.]
       mitigation: [Roll back the last deployment.]
 """
-
-
-def opsbook(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opsbook", *args], cwd=root, env=ENV, capture_output=True, text=True
-    )
-
-
-def starter(root: Path, *extra: tuple[str, str]) -> Path:
-    made = opsbook(root.parent, "init", root.name)
-    assert made.returncode == 0, made.stderr
-    for name, text in extra:
-        (root / name).write_text(text, "utf-8")
-    return root
 
 
 def rules_of(folder: Path) -> list[dict[str, Any]]:

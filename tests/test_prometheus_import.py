@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from helpers import copy_example, opsbook, starter
 from promtool import check_rules
-from test_handbook import copy_example
-from test_prometheus import SITE, opsbook, starter
+from test_prometheus import SITE
 
 RULES = Path(__file__).parent / "rules"
 INPUTS = sorted(p for p in RULES.iterdir() if p.suffix in (".yaml", ".json"))

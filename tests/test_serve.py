@@ -4,45 +4,16 @@ change."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from test_handbook import copy_example
+from helpers import copy_example, free_port, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return str(response.read().decode("utf-8"))
-
-
-def wait_for(url: str, needle: str, seconds: float = 60) -> str:
-    """The page at `url` once it contains `needle`."""
-    deadline = time.monotonic() + seconds
-    text = ""
-    while time.monotonic() < deadline:
-        try:
-            text = fetch(url)
-            if needle in text:
-                return text
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} never showed {needle!r}; last:\n{text[-500:]}")
 
 
 @pytest.fixture(params=["mkdocs", "zensical"])

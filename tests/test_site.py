@@ -3,8 +3,6 @@ example, its URLs, links and anchors, offline assets, atomic replacement, reprod
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,42 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from helpers import ENV, copy_example, mkdocs, opsbook, run, tree
 from opsbook.diagnostics import UsageError
 from opsbook.validate import validate_paths
 from sitecheck import broken_links, read, site_pages, text_of
-from test_cli import run
-from test_handbook import copy_example
 
 pytestmark = pytest.mark.slow
-
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-
-
-def opsbook(root: Path, *args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
-    """Run the installed CLI as a user would, in `root`."""
-    return subprocess.run(
-        [sys.executable, "-m", "opsbook", *args],
-        cwd=root,
-        env={**ENV, "PYTHONHASHSEED": seed},
-        capture_output=True,
-        text=True,
-    )
-
-
-def mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run mkdocs itself (the plugin path) in `root`."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", *args], cwd=root, env=ENV, capture_output=True, text=True
-    )
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file under `folder` by relative path, with a digest of its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_handbook import copy_example
-from test_site import opsbook, tree
+from helpers import copy_example, opsbook, tree
 
 pytestmark = pytest.mark.slow
 

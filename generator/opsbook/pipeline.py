@@ -41,15 +41,20 @@ def run(
     validator: Validator | None = None,
     renderer: Renderer | None = None,
     slugify: Callable[[str, str], str] | None = None,
+    report: Callable[[Validation], None] | None = None,
 ) -> Output:
     """Validate the handbook and, without errors, render its pages, navigation and tree.
 
     `validator` and `renderer` (kept by `serve`) redo only what changed since their last
-    run; `slugify` is the site's own heading anchors, when mkdocs configures one. What was
-    loaded is kept out of the garbage collector's sight until `collector.release()`.
+    run; `slugify` is the site's own heading anchors, when mkdocs configures one; `report`
+    is given the validation before anything is rendered (so its problems are said even
+    when a template then fails). What was loaded is kept out of the garbage collector's
+    sight until `collector.release()`.
     """
     with collector.settling():
         validation = handbook.validate(validator)
+    if report is not None:
+        report(validation)
     if validation.errors or validation.catalog is None:
         return Output(validation)
     pages = handbook.render(validation, slugify, renderer)

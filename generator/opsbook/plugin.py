@@ -136,14 +136,12 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             # makes much else, which collections need not walk the catalog for.
             slugify = config.mdx_configs.get("toc", {}).get("slugify")
             output = pipeline.run(
-                handbook, validator=self.validator, renderer=self.renderer, slugify=slugify
+                handbook,
+                validator=self.validator,
+                renderer=self.renderer,
+                slugify=slugify,
+                report=_log_problems,
             )
-            for diagnostic in output.validation.diagnostics:
-                # A warning in the definitions is opsbook's to judge (its `strict` option
-                # makes it an error), not one of mkdocs' own: logged below the level that
-                # mkdocs' strict mode counts, so `mkdocs build`, `opsbook build` and
-                # `opsbook serve` accept the same handbooks.
-                (log.error if diagnostic.level == "error" else log.info)(diagnostic.format())
             if not output.ok:
                 errors = output.validation.errors
                 raise PluginError(f"opsbook: {errors} error(s) in the definitions")
@@ -208,6 +206,15 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if templates.is_dir():
             server.watch(str(templates))
         return server
+
+
+def _log_problems(validation: Any) -> None:
+    """The definitions' problems in mkdocs' log. A warning there is opsbook's to judge
+    (its `strict` option makes it an error), not one of mkdocs' own: it is logged below
+    the level mkdocs' strict mode counts, so `mkdocs build`, `opsbook build` and
+    `opsbook serve` accept the same handbooks."""
+    for diagnostic in validation.diagnostics:
+        (log.error if diagnostic.level == "error" else log.info)(diagnostic.format())
 
 
 def _use_material(config: MkDocsConfig, config_file: Path) -> None:

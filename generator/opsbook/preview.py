@@ -17,6 +17,7 @@ from pathlib import Path
 
 from opsbook.diagnostics import OpsbookError
 from opsbook.handbook import Handbook
+from opsbook.validate import Validation
 
 POLL_SECONDS = 0.5
 """How often the watcher looks at the definitions' modification times and sizes."""
@@ -60,9 +61,9 @@ class TreeWriter:
 
         handbook = self.handbook
         try:
-            output = pipeline.run(handbook, validator=self.validator, renderer=self.renderer)
-            for diagnostic in output.validation.diagnostics:
-                self.say(diagnostic.format())
+            output = pipeline.run(
+                handbook, validator=self.validator, renderer=self.renderer, report=self._report
+            )
             if not output.ok:
                 errors = output.validation.errors
                 self.say(f"opsbook: {errors} error(s); the preview is unchanged")
@@ -78,6 +79,10 @@ class TreeWriter:
         if plan.write or plan.remove:
             self.say(f"opsbook: wrote {len(plan.write)} file(s), removed {len(plan.remove)}")
         return True
+
+    def _report(self, validation: Validation) -> None:
+        for diagnostic in validation.diagnostics:
+            self.say(diagnostic.format())
 
     def watched(self) -> list[Path]:
         handbook = self.handbook

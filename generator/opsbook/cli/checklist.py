@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from opsbook.clioptions import CONFIG_OPTION
+from opsbook.cli.common import CONFIG_OPTION
 from opsbook.diagnostics import Level, UsageError, printable
 
 if TYPE_CHECKING:

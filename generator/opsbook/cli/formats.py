@@ -1,0 +1,198 @@
+"""`opsbook import <format>` and `opsbook export <format>`: one command per format of the
+formats' registry (`formats/registry.py`), each with only its own options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from opsbook import defaults
+from opsbook.cli.common import (
+    CONFIG_OPTION,
+    checked,
+    only_errors,
+    prepare,
+    print_problems,
+    site_address,
+)
+from opsbook.diagnostics import OpsbookError
+from opsbook.formats.registry import READERS, WRITERS, Reader, Writer
+from opsbook.formats.registry import Option as FormatOption
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write the handbook in another tool's format (one command per format)."""
+
+
+def _export_command(writer: Writer) -> click.Command:
+    """`opsbook export <format>`: the writer's own options, --out, and the handbook's."""
+
+    def run(config: Path, out: Path | None, **options: Any) -> None:
+        handbook, result = prepare(config, None)
+        assert result.catalog is not None  # prepare exits on errors
+        if writer.needs_site_url:
+            options["site_url"] = site_address(options.get("site_url"), config)
+        target = out or Path(writer.default_out)
+        written = writer.write(result.catalog, handbook.layout, target, options)
+        for note in written.notes:
+            click.echo(note, err=True)
+        if written.refused:
+            raise OpsbookError(written.refused)
+        for path in written.paths:
+            click.echo(f"wrote {path}")
+        click.echo(written.summary, err=True)
+
+    params: list[click.Parameter] = [
+        click.Option(
+            ["--out"],
+            type=click.Path(path_type=Path),
+            help=f"{writer.out_help} [default: {writer.default_out}]",
+        ),
+        *(_click_option(option) for option in writer.options),
+    ]
+    if writer.needs_site_url:
+        params.append(
+            click.Option(
+                ["--site-url"],
+                metavar="URL",
+                help="Where the handbook is published [default: site_url of mkdocs.yml].",
+            )
+        )
+    command = click.Command(writer.name, callback=run, params=params, help=writer.help)
+    return CONFIG_OPTION(command)
+
+
+def _click_option(option: FormatOption) -> click.Option:
+    """A format's own option as a click option."""
+    if option.flag:
+        return click.Option([option.name], is_flag=True, help=option.help)
+    return click.Option(
+        [option.name],
+        type=click.Choice(option.choices) if option.choices else None,
+        default=option.default,
+        show_default=option.default is not None,
+        metavar=option.metavar,
+        help=option.help,
+    )
+
+
+@click.group("import")
+def import_group() -> None:
+    """Make handbook definitions from another tool's files (one command per format).
+
+    Nothing is overwritten: definitions the handbook has are reported with how they
+    differ; whatever does not map is listed. What the files cannot say is a TODO
+    placeholder, reported as a warning until the definition is reviewed.
+    """
+
+
+def _import_command(reader: Reader) -> click.Command:
+    """`opsbook import <format> PATHS…`: --out, --service (as this format reads it),
+    --owner, and the handbook's."""
+
+    def run(paths: tuple[Path, ...], out: Path | None, config: Path, **options: Any) -> None:
+        _import(reader, paths, out, config, options)
+
+    params: list[click.Parameter] = [
+        click.Argument(
+            ["paths"], nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+        ),
+        click.Option(
+            ["--out"],
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder to write the definitions into [default: the handbook's definitions "
+            "folder].",
+        ),
+        click.Option(
+            ["--service"],
+            metavar="SOURCE",
+            help=f"The service of what is imported: {reader.service_help}",
+        ),
+        click.Option(
+            ["--owner"],
+            metavar="TEAM",
+            help="The team that owns the services the import creates (made when the handbook "
+            "has no such team) [default: the handbook's only team].",
+        ),
+    ]
+    help_text = (
+        f"{reader.help}\n\nNothing is overwritten: definitions the handbook has are reported "
+        "with how they differ; whatever does not map is listed. What the files cannot say is "
+        "a TODO placeholder, reported as a warning until the definition is reviewed."
+    )
+    command = click.Command(reader.name, callback=run, params=params, help=help_text)
+    return CONFIG_OPTION(command)
+
+
+def _import(
+    reader: Reader, paths: tuple[Path, ...], out: Path | None, config: Path, options: dict[str, Any]
+) -> None:
+    """Read the files, make definitions, write them as new files, and keep them only when
+    the handbook still validates (all or nothing)."""
+    from opsbook.formats.files import definition_files, input_files, write_all
+
+    handbook, result = prepare(config, None, warnings=False)
+    assert result.catalog is not None  # prepare exits on errors
+    read, problems = reader.read(input_files(list(paths)))
+    if problems:
+        print_problems(checked(problems))
+        raise OpsbookError("the files cannot be read; nothing was written")
+    imported = reader.make(read, result.catalog, options)
+    units = imported.units
+    for line in (*imported.not_imported, *imported.not_kept, *imported.differences):
+        click.echo(line)
+    target = out or Path(handbook.definitions_path)
+    schema = handbook.root / defaults.SCHEMA_FILE
+    listed = ", ".join(str(path) for path in paths)
+    header = (
+        f"# Made by `opsbook import {reader.name}` from {listed}.\n"
+        "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
+    )
+    files = definition_files(
+        target, imported.documents, header, schema if schema.is_file() else None, reader.suffix
+    )
+    written = write_all(target, files) if files else []
+    after = handbook.validate() if written else None
+    if after is not None and after.errors:
+        for path in written:  # new files only (never a name that was taken): all or nothing
+            Path(path).unlink(missing_ok=True)
+        print_problems(only_errors(after))
+        raise OpsbookError(
+            "the imported definitions would not validate in this handbook; nothing was written"
+        )
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"opsbook: imported {imported.counted}; created {_listed(imported.created)}; "
+        f"{len(imported.not_imported)} {units[0]} not imported, {len(imported.not_kept)} "
+        f"thing(s) not kept, {len(imported.differences)} {units[1]} already defined",
+        err=True,
+    )
+    if after is not None:
+        click.echo(
+            f"opsbook: the handbook validates; {after.warnings} warning(s), each a TODO "
+            "the import wrote (`opsbook validate` lists them)",
+            err=True,
+        )
+
+
+for _writer in WRITERS.values():
+    export_group.add_command(_export_command(_writer))
+for _reader in READERS.values():
+    import_group.add_command(_import_command(_reader))
+
+
+def _listed(created: list[str], most: int = 5) -> str:
+    """What an import created, by kind: `2 service(s) (a, b), 1 severity (info)`."""
+    kinds: dict[str, list[str]] = {}
+    for entry in created:
+        kind, name = entry.split(" ", 1)
+        kinds.setdefault(kind, []).append(name)
+    parts = []
+    for kind, names in sorted(kinds.items()):
+        shown = ", ".join(sorted(names)[:most]) + (", …" if len(names) > most else "")
+        parts.append(f"{len(names)} {kind}(s) ({shown})")
+    return ", ".join(parts) or "nothing"
