@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsbook.diagnostics import Diagnostic
-from opsbook.model import Catalog
-from opsbook.pages import Layout
+if TYPE_CHECKING:  # the CLI imports this module to build its commands: keep it light
+    from opsbook.diagnostics import Diagnostic
+    from opsbook.model import Catalog
+    from opsbook.pages import Layout
 
 
 @dataclass(frozen=True)
