@@ -47,7 +47,7 @@ PARSE = (
     "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
     "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n"
 )
-LOAD = "import sys\nfrom opsbook.loader import load_paths\nload_paths([sys.argv[1]])\n"
+LOAD = "import sys\nfrom opsbook.load.files import load_paths\nload_paths([sys.argv[1]])\n"
 RERENDER = """\
 import pathlib, sys, time
 from mkdocs.config import load_config

@@ -48,8 +48,8 @@ def _example() -> tuple[dict[str, str], dict[str, str]]:
 
 def render_example() -> tuple[dict[str, str], dict[str, str]]:
     """The example rendered now through the one pipeline: its docs tree and its pages."""
-    from opsbook import pipeline
-    from opsbook.handbook import load_handbook
+    from opsbook.publish import pipeline
+    from opsbook.publish.handbook import load_handbook
 
     before = Path.cwd()
     os.chdir(ROOT)
@@ -63,7 +63,7 @@ def render_example() -> tuple[dict[str, str], dict[str, str]]:
 
 def example_areas() -> Any:
     """What opsbook owns in the example handbook."""
-    from opsbook.handbook import load_handbook
+    from opsbook.publish.handbook import load_handbook
 
     return load_handbook(ROOT / "mkdocs.yml").areas
 
@@ -73,7 +73,7 @@ def case_lines(case: Path) -> list[str]:
 
     A case's `releases/` folder holds release state files, checked against the rest.
     """
-    from opsbook.validate import validate_paths
+    from opsbook.check.validate import validate_paths
 
     before = Path.cwd()
     os.chdir(case)
@@ -105,7 +105,7 @@ if __name__ == "__main__":
         text = "".join(line + "\n" for line in case_lines(case))
         (case / "expected.txt").write_text(text, "utf-8")
         sys.stdout.write(f"{case.name}:\n{text}")
-    from opsbook.generate import apply_plan, plan_pages
+    from opsbook.publish.write import apply_plan, plan_pages
 
     files, pages = example_tree()
     apply_plan(plan_pages(files, ROOT, example_areas()), ROOT)

@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 
-from opsbook import kinds
-from opsbook.loader import load_text
-from opsbook.nodes import YList, YMap
-from opsbook.schema import bundled_schema
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.core import kinds
+from opsbook.load.files import load_text
+from opsbook.load.nodes import YList, YMap
+from opsbook.load.schema import bundled_schema
 
 LINE = (
     "</title><script>alert('title')</script><img src=x onerror=alert('img')>"
@@ -49,7 +49,7 @@ def hostile_handbook(root: Path, plain: bool = False) -> int:
     """Write the starter handbook into `root` with payloads in every plain string field;
     returns how many fields carry one. With `plain`, the same fields hold plain text: the
     handbook to compare the hostile one with."""
-    from opsbook.starter import starter_files
+    from opsbook.authoring.starter import starter_files
 
     root = root.resolve()  # diagnostics are matched to the files by resolved path
     for name, text in starter_files().items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
 
 sys.path.insert(0, str(ROOT / "bench"))
 from synth import write_catalog

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from helpers import copy_example, opsbook
-from opsbook.checks import check_sections, task_list, tick_note
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.model.checkitems import check_sections, task_list, tick_note
 
 pytestmark = pytest.mark.browser
 
@@ -282,7 +282,7 @@ def test_ticks_are_kept_per_release(page: Any, server: str) -> None:
 def recorded() -> Any:
     """The example's record of release 2.4.0 of the canary."""
     from conftest import ROOT
-    from opsbook.releases import read_release
+    from opsbook.releases.records import read_release
 
     return read_release(ROOT / "docs/checklists" / "releases", canary(), "2.4.0")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from helpers import ENV, copy_example, run
-from opsbook.checks import check_sections, task_list
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.model.checkitems import check_sections, task_list
 
 RECORD = "docs/checklists/releases/concierge-canary/3.0.0.yaml"
 ITEM = "prerequisites/staging-environment-provisioned"

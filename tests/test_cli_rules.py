@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers import run
-from opsbook.ruleset import RULES
+from opsbook.core.ruleset import RULES
 
 EXPIRING = """\
 apiVersion: opsbook/v1

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from opsbook import collector
+from opsbook.core import collector
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT
 from golden import BASE, case_lines, cases, expected_lines
-from opsbook import defaults
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.core import defaults
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
@@ -26,7 +26,7 @@ def test_every_case_expects_at_least_one_diagnostic() -> None:
 
 def test_every_rule_has_a_case() -> None:
     """Each rule of the catalogue (load, schema, references, quality) is pinned by a case."""
-    from opsbook.ruleset import RULES
+    from opsbook.core.ruleset import RULES
 
     covered = {line.rsplit(": ", 1)[1] for case in cases() for line in expected_lines(case)}
     # Rules about other tools' files are pinned by tests/test_prometheus.py and
@@ -65,8 +65,8 @@ def test_valid_corpus_passes_every_rule() -> None:
 def test_fast_validator_agrees_with_jsonschema_on_every_document() -> None:
     """The compiled validator only decides whether jsonschema's positioned errors are
     needed: on every corpus and example document both must agree on validity."""
-    from opsbook.loader import load_paths
-    from opsbook.schema import fast_validator, validator
+    from opsbook.load.files import load_paths
+    from opsbook.load.schema import fast_validator, validator
 
     fast = fast_validator()
     assert fast is not None

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import ROOT
 from helpers import run
-from opsbook.editor import SCAFFOLD_KINDS, schema_text
-from opsbook.validate import validate_paths
+from opsbook.authoring.editor import SCAFFOLD_KINDS, schema_text
+from opsbook.check.validate import validate_paths
 
 MODELINE = "# yaml-language-server: $schema="
 
@@ -134,14 +134,14 @@ def test_new_rejects_bad_kind_and_id(tmp_path: Path, args: list[str], message: s
 
 def test_committed_reference_is_fresh() -> None:
     """docs/reference.md is made from the bundled schema: it cannot drift from it."""
-    from opsbook.reference import reference_markdown
+    from opsbook.authoring.reference import reference_markdown
 
     assert (ROOT / "docs" / "reference.md").read_text("utf-8") == reference_markdown()
 
 
 def test_the_reference_lists_every_kind_and_every_field_of_the_schema() -> None:
-    from opsbook.reference import reference_markdown
-    from opsbook.schema import bundled_schema
+    from opsbook.authoring.reference import reference_markdown
+    from opsbook.load.schema import bundled_schema
 
     text = reference_markdown()
     defs = bundled_schema()["$defs"]

@@ -15,10 +15,10 @@ import pytest
 
 from conftest import ROOT
 from helpers import run
-from opsbook.diagnostics import Diagnostic, Level
-from opsbook.reporters import REPORTER_BY_NAME, github_escape_data, github_escape_property
-from opsbook.ruleset import RULES
-from opsbook.validate import Validation
+from opsbook.check.reporters import REPORTER_BY_NAME, github_escape_data, github_escape_property
+from opsbook.check.validate import Validation
+from opsbook.core.diagnostics import Diagnostic, Level
+from opsbook.core.ruleset import RULES
 
 SARIF_PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
 SARIF_MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"

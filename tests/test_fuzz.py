@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from opsbook.validate import Validator
+from opsbook.check.validate import Validator
 
 SEED = 20261202
 INSERTS = [

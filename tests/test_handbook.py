@@ -15,10 +15,10 @@ import pytest
 from conftest import ROOT
 from golden import example_areas, example_pages, example_tree
 from helpers import copy_example, run
-from opsbook.generate import plan_pages
-from opsbook.pages import url_of
-from opsbook.render import RenderOptions, TemplateProblem, render_handbook
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.model.layout import url_of
+from opsbook.publish.write import plan_pages
+from opsbook.render.pages import RenderOptions, TemplateProblem, render_handbook
 
 
 def test_committed_markdown_is_the_golden_output() -> None:

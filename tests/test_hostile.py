@@ -203,7 +203,7 @@ def test_javascript_urls_in_any_spelling_are_refused_by_validate(build_tree: Any
             f"services:\n  - {{id: s, name: S, owner: t, links: [{links}]}}\n"
         }
     )
-    from opsbook.validate import validate_paths
+    from opsbook.check.validate import validate_paths
 
     found = validate_paths([root / "ops"]).diagnostics
     assert [d.rule for d in found] == ["schema-format"] * len(urls)

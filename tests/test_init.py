@@ -47,7 +47,7 @@ def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
 def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) -> None:
     """One coherent small service: a team, severities with a non-paging warning, a policy,
     a kill switch, two alerts, a rollout, an incident and a readiness checklist."""
-    from opsbook.validate import validate_paths
+    from opsbook.check.validate import validate_paths
 
     assert opsbook(tmp_path, "init").returncode == 0
     catalog = validate_paths([tmp_path / "ops"], model=True).catalog

@@ -1,4 +1,4 @@
-"""Each kind of definition is declared once, in `opsbook.kinds`, and every table of kinds is
+"""Each kind of definition is declared once, in `opsbook.core.kinds`, and every table of kinds is
 derived from it: a kind without its schema, model class, template, scaffold or corpus
 case fails here, and so does a module that lists kinds by hand."""
 
@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from opsbook import changes, editor, kinds, model, render, rules, schema, validate
-from opsbook.kinds import KINDS, Kind, missing_pieces
-from opsbook.loader import load_paths
-from opsbook.pages import Layout
+from opsbook import model
+from opsbook.authoring import editor
+from opsbook.check import changes, validate
+from opsbook.core import kinds
+from opsbook.core.kinds import KINDS, Kind, missing_pieces
+from opsbook.load import definitions, schema
+from opsbook.load.files import load_paths
+from opsbook.model.layout import Layout
+from opsbook.render import pages
 
 PACKAGE = ROOT / "generator" / "opsbook"
 CORPUS = ROOT / "tests" / "corpus"
@@ -48,15 +53,15 @@ def test_every_kind_is_defined_in_the_corpus() -> None:
 
 def test_the_tables_of_kinds_are_the_registry() -> None:
     """What the stages use is what the registry says, kind by kind."""
-    assert list(rules.KINDS) == list(kinds.SECTIONS)
-    assert {k: v for k, v in rules.KINDS.items()} == {k.section: k.one for k in KINDS}
+    assert list(definitions.KINDS) == list(kinds.SECTIONS)
+    assert {k: v for k, v in definitions.KINDS.items()} == {k.section: k.one for k in KINDS}
     assert {k.section for k in KINDS if k.shared} == changes.SHARED
     assert set(validate._LOOKED_INTO) == {k.section for k in KINDS if k.looked_into}
     assert tuple(k.scaffold for k in KINDS if k.scaffold) == editor.SCAFFOLD_KINDS
-    assert set(render._SECTIONS.values()) == {k.section for k in KINDS if k.model}
+    assert set(pages._SECTIONS.values()) == {k.section for k in KINDS if k.model}
     for kind in KINDS:
         for path, target in kind.references:
-            assert (path, target) in rules.REFERENCES[kind.section]
+            assert (path, target) in definitions.REFERENCES[kind.section]
             assert target in kinds.BY_SECTION
     parts = {k.schema_part for k in KINDS}
     assert parts <= set(schema.SCHEMA_PARTS)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from opsbook.loader import LoadProblem, _ComposeProblems, discover, load_text, resolve_plain
-from opsbook.nodes import YList, YMap, mark_of
+from opsbook.load.files import LoadProblem, _ComposeProblems, discover, load_text, resolve_plain
+from opsbook.load.nodes import YList, YMap, mark_of
 
 
 def problems(text: str) -> list[tuple[str, tuple[int, int]]]:
@@ -90,7 +90,7 @@ def test_numbers_no_definition_means_are_refused_at_their_position(number: str) 
 def test_control_characters_and_utf16_are_positioned_errors(
     tmp_path: Path, raw: bytes, rule: str, where: tuple[int, int]
 ) -> None:
-    from opsbook.loader import load_source
+    from opsbook.load.files import load_source
 
     path = tmp_path / "x.yaml"
     path.write_bytes(raw)
@@ -165,7 +165,7 @@ def test_very_deep_nesting_is_refused_without_crashing(opening: str) -> None:
 
 
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
-    from opsbook.loader import load_file
+    from opsbook.load.files import load_file
 
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfapiVersion: opsbook/v1\n")
@@ -193,7 +193,7 @@ def test_discovery_is_sorted_recursive_and_skips_hidden_folders(build_tree: Any)
 def test_symbolic_links_stay_inside_the_handbook(tmp_path: Path) -> None:
     """A link out of the handbook is refused unread (no content in the message); links
     that lead nowhere or round in a loop are reported; a link inside it is followed."""
-    from opsbook.loader import load_paths
+    from opsbook.load.files import load_paths
 
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", "utf-8")
     ops, shared = tmp_path / "ops", tmp_path / "shared"

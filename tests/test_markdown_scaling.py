@@ -11,7 +11,7 @@ import time
 
 import markdown
 
-from opsbook.tree import EXTENSIONS
+from opsbook.publish.tree import EXTENSIONS
 
 SLOWER_AT_MOST = 30
 """How much longer 2,000 links may take than 200: linear is about 10, quadratic 100."""

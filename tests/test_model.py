@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from conftest import ROOT
-from opsbook.catalog import slug, unique_ids
+from opsbook.check.validate import validate_paths
 from opsbook.model import Catalog
-from opsbook.validate import validate_paths
+from opsbook.model.build import slug, unique_ids
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from helpers import opsbook, starter
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
 from test_argo import ROLLOUTS
 from test_browser import browser, built_and_served, root, served, server  # noqa: F401
 from test_flagd import FLAGS

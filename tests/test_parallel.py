@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from golden import render_example
-from opsbook import defaults, parallel
+from opsbook.core import defaults, parallel
 
 
 @pytest.fixture(autouse=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from opsbook import defaults
+from opsbook.check.validate import validate_paths
+from opsbook.core import defaults
+from opsbook.load.settings import Settings
 from opsbook.model import Catalog
-from opsbook.pages import Layout
-from opsbook.render import RenderOptions, environment, page_jobs, render_jobs
-from opsbook.settings import Settings
-from opsbook.validate import validate_paths
+from opsbook.model.layout import Layout
+from opsbook.render.pages import RenderOptions, environment, page_jobs, render_jobs
 
 sys.path.insert(0, str(ROOT / "bench"))
 from synth import write_catalog

@@ -7,7 +7,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from opsbook.schema import bundled_schema, validator
+from opsbook.load.schema import bundled_schema, validator
 
 
 def walk_properties(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -53,7 +53,7 @@ def test_objects_refuse_unknown_keys() -> None:
 
 
 def test_every_section_is_in_the_document() -> None:
-    from opsbook.kinds import SECTIONS
+    from opsbook.core.kinds import SECTIONS
 
     assert set(SECTIONS) <= set(bundled_schema()["properties"])
 

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import ROOT
 from helpers import ENV, copy_example, mkdocs, opsbook, run, tree
-from opsbook.diagnostics import UsageError
-from opsbook.validate import validate_paths
+from opsbook.check.validate import validate_paths
+from opsbook.core.diagnostics import UsageError
 from sitecheck import broken_links, read, site_pages, text_of
 
 pytestmark = pytest.mark.slow
@@ -133,8 +133,8 @@ def test_navigation_is_sectioned_and_leaves_out_individual_alerts(built: Path) -
 def test_a_navigation_section_longer_than_the_limit_lists_only_its_index() -> None:
     """Every page carries the navigation: past `nav_limit` entries a section shrinks to its
     index page, so per-page cost does not grow with the number of services."""
-    from opsbook.pages import Layout
-    from opsbook.tree import navigation
+    from opsbook.model.layout import Layout
+    from opsbook.publish.tree import navigation
 
     catalog = validate_paths([ROOT / "ops"]).catalog
     layout = Layout()
@@ -214,8 +214,8 @@ def test_plugin_options_are_type_checked(tmp_path: Path) -> None:
 def test_the_cli_and_the_plugin_accept_the_same_options(value: object) -> None:
     """The CLI checks the options table without mkdocs; mkdocs checks the plugin's config:
     both take and refuse the same values, and fill in the same defaults."""
-    from opsbook.options import OPTIONS, check_options
-    from opsbook.plugin import OpsbookConfig
+    from opsbook.load.options import OPTIONS, check_options
+    from opsbook.publish.plugin import OpsbookConfig
 
     assert [name for name, _ in OpsbookConfig._schema] == list(OPTIONS)
     for name in OPTIONS:
@@ -237,7 +237,7 @@ def test_default_anchors_are_those_of_the_toc_extension(separator: str) -> None:
     """Without a site, pages link to headings by the anchors Python-Markdown would make."""
     from markdown.extensions.toc import slugify
 
-    from opsbook.render import RenderOptions
+    from opsbook.render.pages import RenderOptions
 
     headings = [
         "HighErrorRate", "Kill switch: payments.v2 ", "Žlutý kůň — ещё 50 %", "a__b--c  d",

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from opsbook.diagnostics import OpsbookError
+from opsbook.core.diagnostics import OpsbookError
 
 
 class _Group(click.Group):

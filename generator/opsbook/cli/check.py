@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from opsbook import collector
 from opsbook.cli.common import (
     CONFIG_OPTION,
     FORMAT_OPTION,
@@ -19,6 +18,7 @@ from opsbook.cli.common import (
     print_problems,
     site_address,
 )
+from opsbook.core import collector
 
 
 @click.command()
@@ -40,9 +40,9 @@ def validate(
     Release state files given as PATHS are checked against the handbook's definitions.
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.
     """
-    from opsbook.handbook import load_handbook
-    from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.validate import validate_selection
+    from opsbook.check.reporters import REPORTER_BY_NAME
+    from opsbook.check.validate import validate_selection
+    from opsbook.publish.handbook import load_handbook
 
     handbook = load_handbook(config, strict=strict, today=today)
     folders = (handbook.definitions_path, handbook.releases_path)
@@ -56,7 +56,7 @@ def validate(
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format == "github" and summary:
         # GitHub shows 10 annotations per step; the job summary carries the whole list.
-        from opsbook.reporters import report_markdown
+        from opsbook.check.reporters import report_markdown
 
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(report_markdown(result))
@@ -67,7 +67,7 @@ def validate(
 @click.command("rules")
 def list_rules() -> None:
     """List every rule: id, stage, default level, whether projects may change it, and why."""
-    from opsbook.ruleset import RULES
+    from opsbook.core.ruleset import RULES
 
     width = max(len(rule_id) for rule_id in RULES)
     for rule in RULES.values():
@@ -89,11 +89,11 @@ def check_rules_command(
     """Check a team's own Prometheus rule files against the handbook: every alerting rule
     has a runbook page, its runbook_url is that page, and its severity is documented.
     Documented alerts that no rule fires are warnings. Exit 1 on errors."""
-    from opsbook.diagnostics import sort_diagnostics
+    from opsbook.check.reporters import REPORTER_BY_NAME
+    from opsbook.check.validate import Validation
+    from opsbook.core.diagnostics import sort_diagnostics
     from opsbook.formats.files import input_files
     from opsbook.formats.prometheus import check_rules, read_rules
-    from opsbook.reporters import REPORTER_BY_NAME
-    from opsbook.validate import Validation
 
     handbook, result = prepare(config, None)
     address = site_address(site_url, config)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 import click
 
 from opsbook.cli.common import CONFIG_OPTION
-from opsbook.diagnostics import Level, UsageError, printable
+from opsbook.core.diagnostics import Level, UsageError, printable
 
 if TYPE_CHECKING:
-    from opsbook.checks import CheckSection
     from opsbook.model import Checklist, Rollout
-    from opsbook.releases import Release
+    from opsbook.model.checkitems import CheckSection
+    from opsbook.releases.records import Release
 
 _BY_OPTION = click.option("--by", required=True, metavar="NAME", help="Who does it.")
 
@@ -29,9 +29,9 @@ def checklist() -> None:
 
 def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
     """The releases folder and the rollout or checklist, from valid definitions."""
-    from opsbook.handbook import load_handbook
-    from opsbook.releases import find_definition
-    from opsbook.validate import validate_paths
+    from opsbook.check.validate import validate_paths
+    from opsbook.publish.handbook import load_handbook
+    from opsbook.releases.records import find_definition
 
     if not config.is_file():
         raise UsageError(
@@ -54,7 +54,7 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
 @CONFIG_OPTION
 def items(definition_id: str, config: Path) -> None:
     """List the item ids of ROLLOUT's checklist (a rollout or readiness checklist)."""
-    from opsbook.checks import check_sections
+    from opsbook.model.checkitems import check_sections
 
     _, definition = _open(config, definition_id)
     for section in check_sections(definition):
@@ -71,8 +71,8 @@ def items(definition_id: str, config: Path) -> None:
 @CONFIG_OPTION
 def start(definition_id: str, version: str, by: str | None, config: Path) -> None:
     """Start release VERSION of ROLLOUT: create its state file, with nothing ticked."""
-    from opsbook.loader import display_path
-    from opsbook.releases import start_release
+    from opsbook.load.files import display_path
+    from opsbook.releases.records import start_release
 
     folder, definition = _open(config, definition_id)
     target = start_release(folder, definition, version, by)
@@ -101,7 +101,7 @@ def tick(
     All items are ticked or, on any problem, none. `--waive` records the item as skipped
     with a reason instead of done.
     """
-    from opsbook.releases import tick_items
+    from opsbook.releases.records import tick_items
 
     folder, definition = _open(config, definition_id)
     labels = tick_items(folder, definition, version, keys, by, evidence=evidence, waive=waive)
@@ -118,7 +118,7 @@ def tick(
 @CONFIG_OPTION
 def untick(definition_id: str, version: str, keys: tuple[str, ...], by: str, config: Path) -> None:
     """Remove the ticks of ITEMs of release VERSION of ROLLOUT (a tick made by mistake)."""
-    from opsbook.releases import tick_items
+    from opsbook.releases.records import tick_items
 
     folder, definition = _open(config, definition_id)
     tick_items(folder, definition, version, keys, by, untick=True)
@@ -152,8 +152,8 @@ def status(
     Exits 0 when no required item is open (waived items count as closed), 1 while some
     are: a CI step can gate a promotion on it.
     """
-    from opsbook.checks import check_sections, task_list, tick_note
-    from opsbook.releases import progress, read_release
+    from opsbook.model.checkitems import check_sections, task_list, tick_note
+    from opsbook.releases.records import progress, read_release
 
     folder, definition = _open(config, definition_id)
     release = read_release(folder, definition, version)
@@ -190,7 +190,7 @@ def _scope(sections: tuple[CheckSection, ...], phase: str | None) -> tuple[Check
 
 
 def _print_status(release: Release, sections: tuple[CheckSection, ...], phase: str | None) -> None:
-    from opsbook.releases import progress
+    from opsbook.releases.records import progress
 
     counts = progress(sections, release.ticks)
     scope = f" up to {phase}" if phase else ""
@@ -222,7 +222,7 @@ def _print_status(release: Release, sections: tuple[CheckSection, ...], phase: s
 
 
 def _as_json(release: Release, sections: tuple[CheckSection, ...]) -> dict[str, object]:
-    from opsbook.releases import progress
+    from opsbook.releases.records import progress
 
     counts = progress(sections, release.ticks)
     return {

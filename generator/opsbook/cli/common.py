@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from opsbook import collector
-from opsbook.diagnostics import UsageError
-from opsbook.settings import DEFAULT_CONFIG
-from opsbook.site import ENGINES
+from opsbook.core import collector
+from opsbook.core.diagnostics import UsageError
+from opsbook.load.settings import DEFAULT_CONFIG
+from opsbook.publish.engines import ENGINES
 
 if TYPE_CHECKING:
-    from opsbook.handbook import Handbook
-    from opsbook.validate import Validation
+    from opsbook.check.validate import Validation
+    from opsbook.publish.handbook import Handbook
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -65,7 +65,7 @@ def format_name(output_format: str | None) -> str:
 
 def site_address(site_url: str | None, config: Path) -> str:
     """Where the handbook is published: --site-url, or the site_url of mkdocs.yml."""
-    from opsbook.settings import site_url as configured_site_url
+    from opsbook.load.settings import site_url as configured_site_url
 
     address = site_url or configured_site_url(config)
     if not address:
@@ -80,7 +80,7 @@ def print_problems(result: Validation, hidden: int = 0) -> None:
     """Every diagnostic as `file:line:col: level [rule] message`, then a one-line summary
     on stderr (also when there is nothing to report, so a clean run says it ran)."""
     if result.diagnostics:
-        from opsbook.reporters import REPORTER_BY_NAME
+        from opsbook.check.reporters import REPORTER_BY_NAME
 
         click.echo(REPORTER_BY_NAME["text"](result), nl=False)
         files = len({d.path for d in result.diagnostics})
@@ -106,7 +106,7 @@ def prepare(
 ) -> tuple[Handbook, Validation]:
     """Load the handbook and validate its definitions; exit 1 on errors (with
     `warnings=False`, only errors are printed)."""
-    from opsbook.handbook import load_handbook
+    from opsbook.publish.handbook import load_handbook
 
     handbook = load_handbook(config, today=today)
     with collector.settling():  # the definitions and the catalog live to the command's end
@@ -125,15 +125,15 @@ def report(result: Validation, warnings: bool = True) -> None:
 
 
 def only_errors(result: Validation) -> Validation:
-    from opsbook.diagnostics import Level
-    from opsbook.validate import Validation
+    from opsbook.check.validate import Validation
+    from opsbook.core.diagnostics import Level
 
     errors = tuple(d for d in result.diagnostics if d.level is Level.ERROR)
     return Validation(result.files, errors, result.catalog)
 
 
 def checked(found: list[Any]) -> Validation:
-    from opsbook.diagnostics import sort_diagnostics
-    from opsbook.validate import Validation
+    from opsbook.check.validate import Validation
+    from opsbook.core.diagnostics import sort_diagnostics
 
     return Validation((), tuple(sort_diagnostics(found)), None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from opsbook import defaults
 from opsbook.cli.common import CONFIG_OPTION
+from opsbook.core import defaults
 
 
 @click.command()
@@ -31,12 +31,12 @@ from opsbook.cli.common import CONFIG_OPTION
 def schema(output_format: str, output: Path | None, check: bool) -> None:
     """Write the bundled opsbook/v1 JSON Schema for editors (yaml-language-server), or,
     with --format markdown, the reference of every kind and field made from it."""
-    from opsbook.editor import schema_text, write_text
+    from opsbook.authoring.editor import schema_text, write_text
 
     if output_format == "json":
         text, default = schema_text(), defaults.SCHEMA_FILE
     else:
-        from opsbook.reference import reference_markdown
+        from opsbook.authoring.reference import reference_markdown
 
         text, default = reference_markdown(), defaults.REFERENCE_FILE
     output = output or Path(default)
@@ -84,9 +84,9 @@ def new(
     escalation policy and channels are taken from the handbook's definitions; every TODO
     left in it is reported by `opsbook validate` until it is filled in.
     """
-    from opsbook.editor import scaffold
-    from opsbook.handbook import load_handbook
-    from opsbook.loader import load_paths
+    from opsbook.authoring.editor import scaffold
+    from opsbook.load.files import load_paths
+    from opsbook.publish.handbook import load_handbook
 
     folder = load_handbook(config).definitions_path
     handbook = load_paths([folder]).files if Path(folder).is_dir() else []

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from opsbook import defaults
 from opsbook.cli.common import (
     CONFIG_OPTION,
     checked,
@@ -17,7 +16,8 @@ from opsbook.cli.common import (
     print_problems,
     site_address,
 )
-from opsbook.diagnostics import OpsbookError
+from opsbook.core import defaults
+from opsbook.core.diagnostics import OpsbookError
 from opsbook.formats.registry import READERS, WRITERS, Reader, Writer
 from opsbook.formats.registry import Option as FormatOption
 

@@ -17,17 +17,17 @@ from opsbook.cli.common import (
     report,
     require,
 )
-from opsbook.diagnostics import OpsbookError
-from opsbook.site import Tree
+from opsbook.core.diagnostics import OpsbookError
+from opsbook.publish.engines import Tree
 
 if TYPE_CHECKING:
-    from opsbook.handbook import Handbook
+    from opsbook.publish.handbook import Handbook
 
 
 def _tree(handbook: Handbook) -> Tree:
     """The docs tree of the handbook, through the one pipeline, and what writing it would
     change; the problems printed, exit 1 on errors."""
-    from opsbook import pipeline
+    from opsbook.publish import pipeline
 
     output = pipeline.run(handbook, report=report)
     return Tree(pipeline.plan(handbook, output), handbook.docs, output.pages, output.nav)
@@ -45,8 +45,8 @@ def generate(check: bool, config: Path, today: str | None) -> None:
     Only generated files are replaced or removed; hand-written files are never touched.
     With --check, exits 1 when the committed files differ from the definitions.
     """
-    from opsbook.generate import apply_plan
-    from opsbook.handbook import load_handbook
+    from opsbook.publish.handbook import load_handbook
+    from opsbook.publish.write import apply_plan
 
     handbook = load_handbook(config, today=today)
     plan = _tree(handbook).plan
@@ -71,7 +71,7 @@ def generate(check: bool, config: Path, today: str | None) -> None:
 
 def _warn_engine_config(config: Path) -> None:
     """Say what the engine would miss in the handbook's mkdocs.yml, once per command."""
-    from opsbook.tree import config_problems
+    from opsbook.publish.tree import config_problems
 
     for problem in config_problems(config):
         click.echo(f"warning: {problem}", err=True)
@@ -95,8 +95,8 @@ def build(
     The site is built in a new folder and swapped in only when the build succeeded: on
     any error the previous site, and the docs tree, stay as they were.
     """
-    from opsbook.handbook import load_handbook
-    from opsbook.site import build_site, setup_logging
+    from opsbook.publish.engines import build_site, setup_logging
+    from opsbook.publish.handbook import load_handbook
 
     require(config, "build")
     tree = _tree(load_handbook(config, today=today))
@@ -124,9 +124,9 @@ def serve(config: Path, dev_addr: str, engine: str) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
-    from opsbook.handbook import load_handbook
-    from opsbook.preview import TreeWriter, serve_zensical, watch
-    from opsbook.site import quiet_material, setup_logging
+    from opsbook.publish.engines import quiet_material, setup_logging
+    from opsbook.publish.handbook import load_handbook
+    from opsbook.publish.preview import TreeWriter, serve_zensical, watch
 
     require(config, "serve")
     setup_logging(True)
@@ -151,7 +151,7 @@ def serve(config: Path, dev_addr: str, engine: str) -> None:
 
 def _names_plugin(config: Path) -> bool:
     """Whether mkdocs.yml lists the opsbook plugin (with or without options)."""
-    from opsbook.settings import config_document
+    from opsbook.load.settings import config_document
 
     plugins = config_document(config).get("plugins") or []
     return "opsbook" in plugins or any(isinstance(p, dict) and "opsbook" in p for p in plugins)
@@ -167,10 +167,10 @@ def init(directory: Path, today: str | None) -> None:
     service, docs/, the schema, a pre-commit config, a CI workflow and .gitignore; then
     generate its Markdown. Existing files are never touched: it lists them and exits 1.
     """
-    from opsbook import pipeline
-    from opsbook.generate import apply_plan
-    from opsbook.handbook import load_handbook
-    from opsbook.starter import init_handbook
+    from opsbook.authoring.starter import init_handbook
+    from opsbook.publish import pipeline
+    from opsbook.publish.handbook import load_handbook
+    from opsbook.publish.write import apply_plan
 
     written = init_handbook(directory)
     before = os.getcwd()

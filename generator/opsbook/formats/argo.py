@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.diagnostics import OpsbookError
+from opsbook.core.diagnostics import OpsbookError
+from opsbook.core.yamltext import dump
 from opsbook.formats.files import write_all
-from opsbook.formats.yamltext import dump
 from opsbook.model import Catalog, Gate, Phase, Rollout, duration_seconds
 from opsbook.model import kubernetes_name as resource_name
 

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.catalog import plain, slug, unique_ids
-from opsbook.diagnostics import Diagnostic
+from opsbook.core.diagnostics import Diagnostic
 from opsbook.formats.argo import (
     GATE_ANNOTATION,
     MANAGED,
@@ -41,8 +40,9 @@ from opsbook.formats.argo import (
 )
 from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.imports import Entry, Made, Report, definition_id
+from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Rollout
-from opsbook.nodes import Mark, YList, YMap
+from opsbook.model.build import plain, slug, unique_ids
 
 _STEPS = frozenset(
     {"setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute",

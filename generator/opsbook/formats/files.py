@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from opsbook.defaults import MAX_RULE_FILE_BYTES
-from opsbook.diagnostics import Diagnostic, Level, OpsbookError
-from opsbook.formats.yamltext import dump
-from opsbook.kinds import KINDS
-from opsbook.loader import (
+from opsbook.core.defaults import MAX_RULE_FILE_BYTES
+from opsbook.core.diagnostics import Diagnostic, Level, OpsbookError
+from opsbook.core.kinds import KINDS
+from opsbook.core.yamltext import dump
+from opsbook.load.files import (
     LoadProblem,
     _ComposeProblems,
     compose_documents,
@@ -20,7 +20,7 @@ from opsbook.loader import (
     display_path,
     read_file,
 )
-from opsbook.nodes import Mark
+from opsbook.load.nodes import Mark
 
 
 def input_files(paths: list[Path]) -> list[Path]:

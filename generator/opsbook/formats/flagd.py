@@ -28,7 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from opsbook.diagnostics import OpsbookError
+from opsbook.core.diagnostics import OpsbookError
 from opsbook.formats.files import write_all
 from opsbook.model import Catalog, Flag
 

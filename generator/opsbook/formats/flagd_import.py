@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.catalog import plain
-from opsbook.diagnostics import Diagnostic
+from opsbook.core.diagnostics import Diagnostic
 from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.flagd import flagd_flag
 from opsbook.formats.imports import Entry, Made, Report, definition_id
+from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Flag
-from opsbook.nodes import Mark, YList, YMap
+from opsbook.model.build import plain
 
 _TOP_KEYS = frozenset({"$schema", "$comment", "flags", "$evaluators", "metadata"})
 _FLAG_KEYS = frozenset({"state", "variants", "defaultVariant", "targeting", "metadata"})

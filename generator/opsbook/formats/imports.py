@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsbook.catalog import slug
-from opsbook.diagnostics import UsageError
+from opsbook.core.diagnostics import UsageError
+from opsbook.load.nodes import Mark
+from opsbook.load.schema import bundled_schema
 from opsbook.model import Catalog, Team
-from opsbook.nodes import Mark
-from opsbook.pages import Layout, url_of
-from opsbook.schema import bundled_schema
+from opsbook.model.build import slug
+from opsbook.model.layout import Layout, url_of
 
 LAYOUT = Layout()
 _FIXED_URLS = frozenset(url_of(page) for page in (LAYOUT.flags(), LAYOUT.policy()))

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook.catalog import plain, slug
-from opsbook.diagnostics import Diagnostic
+from opsbook.core.diagnostics import Diagnostic
 from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.imports import Made, Report, definition_id
+from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Slo
-from opsbook.nodes import Mark, YList, YMap
+from opsbook.model.build import plain, slug
 
 API_VERSION = "openslo/v1"
 _OPERATORS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "=="}

@@ -26,12 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.catalog import slug
+from opsbook.check.references import promql_problem
 from opsbook.formats.imports import LAYOUT, Made, Report, pattern
 from opsbook.formats.prometheus import RuleEntry
+from opsbook.load.definitions import STAND_INS
+from opsbook.load.nodes import YList, YMap
 from opsbook.model import Alert, Catalog, Team
-from opsbook.nodes import YList, YMap
-from opsbook.rules import STAND_INS, promql_problem
+from opsbook.model.build import slug
 
 _RULE_KEYS = frozenset(
     {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}

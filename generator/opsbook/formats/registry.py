@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the CLI imports this module to build its commands: keep it light
-    from opsbook.diagnostics import Diagnostic
+    from opsbook.core.diagnostics import Diagnostic
     from opsbook.model import Catalog
-    from opsbook.pages import Layout
+    from opsbook.model.layout import Layout
 
 
 @dataclass(frozen=True)

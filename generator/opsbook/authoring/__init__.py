@@ -1,0 +1,2 @@
+"""Authoring aids: scaffolds for `opsbook new`, the editor schema, the reference of every
+kind, and the starter handbook of `opsbook init`."""
