@@ -18,6 +18,7 @@ from opsbook.core import kinds
 from opsbook.core.kinds import KINDS, Kind, missing_pieces
 from opsbook.load import definitions, schema
 from opsbook.load.files import load_paths
+from opsbook.model.build import BUILDERS
 from opsbook.model.layout import Layout
 from opsbook.render import pages
 
@@ -42,6 +43,11 @@ def test_every_kind_has_its_model_class_and_catalog_field(kind: Kind) -> None:
     assert kind.section in fields
     if kind.page is not None:
         assert callable(getattr(Layout(), kind.page))
+
+
+def test_every_modelled_kind_has_its_builder() -> None:
+    """The catalog builds each kind that has a model class, and nothing else."""
+    assert set(BUILDERS) == {kind.section for kind in kinds.MODELLED}
 
 
 def test_every_kind_is_defined_in_the_corpus() -> None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 from opsbook.check.validate import validate_paths
 from opsbook.model import Catalog
-from opsbook.model.build import slug, unique_ids
+from opsbook.model.build.values import slug, unique_ids
 
 
 @pytest.fixture(scope="module")

@@ -176,7 +176,7 @@ def _show(value: Any) -> str:
 def _examples() -> dict[str, str]:
     """The first definition of each section in the starter handbook (`opsbook init`),
     which the tests validate: examples that are known to be right."""
-    from opsbook.model.build import plain
+    from opsbook.model.build.values import plain
 
     found: dict[str, str] = {}
     for name in ("policy.yaml", "shop.yaml"):

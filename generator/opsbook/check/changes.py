@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from opsbook.core.kinds import KINDS, SECTIONS
 from opsbook.load.definitions import REFERENCES, definition_key, definitions, walk
 from opsbook.load.files import SourceFile
-from opsbook.model.build import plain
+from opsbook.model.build.values import plain
 
 Key = tuple[str, str]
 """A definition as (section, lower-cased id); a release record as ("releases", path)."""

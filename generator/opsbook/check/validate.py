@@ -29,7 +29,8 @@ from opsbook.load.files import LoadProblem, SourceFile, discover_all, load_sourc
 from opsbook.load.schema import check_document
 from opsbook.load.settings import Settings
 from opsbook.model import Catalog
-from opsbook.model.build import build_catalog, plain
+from opsbook.model.build import build_catalog
+from opsbook.model.build.values import plain
 from opsbook.releases.records import Release, check_release_files
 
 

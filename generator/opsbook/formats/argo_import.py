@@ -42,7 +42,7 @@ from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.imports import Entry, Made, Report, definition_id
 from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Rollout
-from opsbook.model.build import plain, slug, unique_ids
+from opsbook.model.build.values import plain, slug, unique_ids
 
 _STEPS = frozenset(
     {"setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute",

@@ -34,7 +34,7 @@ from opsbook.formats.flagd import flagd_flag
 from opsbook.formats.imports import Entry, Made, Report, definition_id
 from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Flag
-from opsbook.model.build import plain
+from opsbook.model.build.values import plain
 
 _TOP_KEYS = frozenset({"$schema", "$comment", "flags", "$evaluators", "metadata"})
 _FLAG_KEYS = frozenset({"state", "variants", "defaultVariant", "targeting", "metadata"})

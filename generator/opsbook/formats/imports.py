@@ -11,7 +11,7 @@ from opsbook.core.diagnostics import UsageError
 from opsbook.load.nodes import Mark
 from opsbook.load.schema import bundled_schema
 from opsbook.model import Catalog, Team
-from opsbook.model.build import slug
+from opsbook.model.build.values import slug
 from opsbook.model.layout import Layout, url_of
 
 LAYOUT = Layout()

@@ -33,7 +33,7 @@ from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.imports import Made, Report, definition_id
 from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Slo
-from opsbook.model.build import plain, slug
+from opsbook.model.build.values import plain, slug
 
 API_VERSION = "openslo/v1"
 _OPERATORS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "=="}

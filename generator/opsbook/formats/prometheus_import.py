@@ -32,7 +32,7 @@ from opsbook.formats.prometheus import RuleEntry
 from opsbook.load.definitions import STAND_INS
 from opsbook.load.nodes import YList, YMap
 from opsbook.model import Alert, Catalog, Team
-from opsbook.model.build import slug
+from opsbook.model.build.values import slug
 
 _RULE_KEYS = frozenset(
     {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}

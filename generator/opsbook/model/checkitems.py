@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from opsbook.model import CheckItem, Checklist, FlagSetting, Gate, Phase, Rollout
-from opsbook.model.build import slug, unique_ids
+from opsbook.model.build.values import slug, unique_ids
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,7 +29,7 @@ from opsbook.load.files import SourceFile, display_path, load_paths
 from opsbook.load.nodes import Mark, YMap
 from opsbook.load.schema import check_release_document
 from opsbook.model import Catalog, Checklist, Link, Rollout, Source
-from opsbook.model.build import plain
+from opsbook.model.build.values import plain
 from opsbook.model.checkitems import CheckSection, check_sections, checks_by_key, one_line
 
 _VERSION = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
