@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from opsbook.load.files import LoadProblem, _ComposeProblems, discover, load_text, resolve_plain
+from opsbook.load.compose import ComposeProblems, LoadProblem, resolve_plain
+from opsbook.load.files import discover, load_text
 from opsbook.load.nodes import YList, YMap, mark_of
 
 
@@ -16,7 +17,7 @@ def problems(text: str) -> list[tuple[str, tuple[int, int]]]:
         load_text(text)
     except LoadProblem as problem:
         return [(problem.rule, problem.mark)]
-    except _ComposeProblems as found:
+    except ComposeProblems as found:
         return [(p.rule, p.mark) for p in found.problems]
     return []
 
@@ -122,7 +123,7 @@ def test_every_key_and_value_keeps_its_position() -> None:
 def test_duplicate_key_names_both_lines() -> None:
     try:
         load_text("a: 1\nb: 2\na: 3\n")
-    except _ComposeProblems as found:
+    except ComposeProblems as found:
         (problem,) = found.problems
     assert problem.rule == "duplicate-key"
     assert problem.mark == (3, 1)

@@ -24,8 +24,9 @@ from opsbook.core.diagnostics import (
 )
 from opsbook.core.kinds import KINDS, SECTIONS
 from opsbook.core.ruleset import RULES
+from opsbook.load.compose import LoadProblem
 from opsbook.load.definitions import MaybeDefined, definitions
-from opsbook.load.files import LoadProblem, SourceFile, discover_all, load_source, read_file
+from opsbook.load.files import SourceFile, discover_all, load_source, read_file
 from opsbook.load.schema import check_document
 from opsbook.load.settings import Settings
 from opsbook.model import Catalog

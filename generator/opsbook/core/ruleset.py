@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opsbook.core.diagnostics import Level
+from opsbook.core.diagnostics import Diagnostic, Level
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,8 @@ RULES: dict[str, Rule] = {
     for rule in (*_LOAD, *_SCHEMA, *_REFERENCES, *_QUALITY, *_RELEASES, *_RULE_FILES, *_REPORT)
 }
 """Every rule by id, in the order `opsbook rules` lists them."""
+
+
+def report(path: str, mark: tuple[int, int], rule: str, message: str) -> Diagnostic:
+    """A problem found by `rule` at line and column `mark` of `path`, at the rule's level."""
+    return Diagnostic(path, mark[0], mark[1], RULES[rule].level, rule, message)

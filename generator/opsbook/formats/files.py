@@ -11,15 +11,8 @@ from opsbook.core.defaults import MAX_RULE_FILE_BYTES
 from opsbook.core.diagnostics import Diagnostic, Level, OpsbookError
 from opsbook.core.kinds import KINDS
 from opsbook.core.yamltext import dump
-from opsbook.load.files import (
-    LoadProblem,
-    _ComposeProblems,
-    compose_documents,
-    decode,
-    discover,
-    display_path,
-    read_file,
-)
+from opsbook.load.compose import ComposeProblems, LoadProblem, compose_documents
+from opsbook.load.files import decode, discover, display_path, read_file
 from opsbook.load.nodes import Mark
 
 
@@ -68,7 +61,7 @@ def read_documents(
         except LoadProblem as exc:
             problems.append(Diagnostic(shown, *exc.mark, Level.ERROR, rule, exc.message))
             continue
-        except _ComposeProblems as exc:
+        except ComposeProblems as exc:
             problems.extend(
                 Diagnostic(shown, *each.mark, Level.ERROR, rule, each.message)
                 for each in exc.problems

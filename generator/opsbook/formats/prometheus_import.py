@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.check.references import promql_problem
+from opsbook.check.values import promql_problem
 from opsbook.formats.imports import LAYOUT, Made, Report, pattern
 from opsbook.formats.prometheus import RuleEntry
 from opsbook.load.definitions import STAND_INS
