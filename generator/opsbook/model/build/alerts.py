@@ -43,8 +43,7 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
         levels=levels,
         notify=notify,
         meaning=readable(
-            runbook.get("meaning")
-            or definitions.annotated(node, definitions.STAND_INS["meaning"])
+            runbook.get("meaning") or definitions.annotated(node, definitions.STAND_INS["meaning"])
         )
         or "",
         source=source_of(f, node),

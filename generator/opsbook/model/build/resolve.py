@@ -47,7 +47,6 @@ class Built:
     def service_of(self, f: SourceFile, node: YMap) -> Service:
         return self.services[str(node.get("service", f.data.get("service"))).lower()]
 
-
     def channels(self, raw: Any) -> tuple[Channel, ...]:
         channels = []
         for entry in raw or ():
@@ -55,7 +54,6 @@ class Built:
             team = self.teams[target.lower()] if kind == "team" else None
             channels.append(Channel(kind, target, team))
         return tuple(channels)
-
 
     def step(self, raw: Any) -> Step:
         if isinstance(raw, str):
@@ -69,10 +67,8 @@ class Built:
             link=link_of(raw["link"]) if "link" in raw else None,
         )
 
-
     def steps(self, raw: Any) -> tuple[Step, ...]:
         return tuple(self.step(s) for s in raw or ())
-
 
     def setting(self, raw: YMap) -> FlagSetting:
         return FlagSetting(self.flags[raw["flag"].lower()], plain(raw["value"]), raw.get("why"))

@@ -4,9 +4,29 @@ from __future__ import annotations
 
 from opsbook.load.files import SourceFile
 from opsbook.load.nodes import YMap
-from opsbook.model import Analysis, ArgoRollout, ArgoStep, Gate, Phase, Risk, Rollback, RollbackTrigger, Rollout, Service, kubernetes_name
+from opsbook.model import (
+    Analysis,
+    ArgoRollout,
+    ArgoStep,
+    Gate,
+    Phase,
+    Risk,
+    Rollback,
+    RollbackTrigger,
+    Rollout,
+    Service,
+    kubernetes_name,
+)
 from opsbook.model.build.resolve import Built
-from opsbook.model.build.values import condition_of, items_of, monitoring_of, plain, slug, source_of, unique_ids
+from opsbook.model.build.values import (
+    condition_of,
+    items_of,
+    monitoring_of,
+    plain,
+    slug,
+    source_of,
+    unique_ids,
+)
 
 
 def rollout(built: Built, f: SourceFile, node: YMap) -> Rollout:
@@ -97,9 +117,7 @@ def _phase(built: Built, raw: YMap, service: Service) -> Phase:
         monitoring=monitoring_of(raw.get("monitoring")),
         commands=built.steps(raw.get("commands")),
         approvals=tuple(raw.get("approvals", ())),
-        argo_steps=tuple(
-            ArgoStep(a["at"], plain(a["step"])) for a in raw.get("argo_steps", ())
-        ),
+        argo_steps=tuple(ArgoStep(a["at"], plain(a["step"])) for a in raw.get("argo_steps", ())),
     )
 
 

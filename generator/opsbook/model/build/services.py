@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from opsbook.load.files import SourceFile
 from opsbook.load.nodes import YMap
-from opsbook.model import ConfigValue, Dependency, HealthCheck, Indicator, Procedure, Service, Signal, Slo, SubCheck
+from opsbook.model import (
+    ConfigValue,
+    Dependency,
+    HealthCheck,
+    Indicator,
+    Procedure,
+    Service,
+    Signal,
+    Slo,
+    SubCheck,
+)
 from opsbook.model.build.resolve import Built
 from opsbook.model.build.values import condition_of, link_of, plain, source_of
 
@@ -18,9 +28,7 @@ def service(built: Built, f: SourceFile, node: YMap) -> Service:
         summary=node.get("summary"),
         description=node.get("description"),
         tier=node.get("tier"),
-        escalation=built.escalations[node["escalation"].lower()]
-        if "escalation" in node
-        else None,
+        escalation=built.escalations[node["escalation"].lower()] if "escalation" in node else None,
         links=tuple(link_of(x) for x in node.get("links", ())),
         dependencies=tuple(
             Dependency(
@@ -54,9 +62,7 @@ def service(built: Built, f: SourceFile, node: YMap) -> Service:
             for c in node.get("config", ())
         ),
         telemetry=tuple(
-            Signal(
-                t["name"], t["kind"], t.get("source"), t.get("command"), t.get("description")
-            )
+            Signal(t["name"], t["kind"], t.get("source"), t.get("command"), t.get("description"))
             for t in node.get("telemetry", ())
         ),
         reviewed=node.get("reviewed"),
