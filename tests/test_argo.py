@@ -129,7 +129,7 @@ def exported(root: Path, out: str = "argo") -> dict[str, list[dict[str, Any]]]:
 
 def steps(document: dict[str, Any]) -> list[dict[str, Any]]:
     """A Rollout's canary steps with every pause duration in seconds, for comparing."""
-    from opsbook.formats.argo_import import pause_seconds
+    from opsbook.formats.argo.read import pause_seconds
 
     found = []
     for step in document["spec"]["strategy"]["canary"].get("steps", []):
@@ -329,7 +329,7 @@ def test_what_the_import_writes(tmp_path: Path) -> None:
 
 
 def test_every_duration_form_argo_reads() -> None:
-    from opsbook.formats.argo_import import pause_seconds
+    from opsbook.formats.argo.read import pause_seconds
 
     assert [pause_seconds(d) for d in (45, "600", "90s", "10m", "1h30m", "1.5h", "250ms")] == [
         45, 600, 90, 600, 5400, 5400, 0]  # fmt: skip

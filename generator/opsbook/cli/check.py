@@ -93,7 +93,8 @@ def check_rules_command(
     from opsbook.check.validate import Validation
     from opsbook.core.diagnostics import sort_diagnostics
     from opsbook.formats.files import input_files
-    from opsbook.formats.prometheus import check_rules, read_rules
+    from opsbook.formats.prometheus.check import check_rules
+    from opsbook.formats.prometheus.read import read_rules
 
     handbook, result = prepare(config, None)
     address = site_address(site_url, config)

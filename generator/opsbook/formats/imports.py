@@ -1,11 +1,14 @@
-"""What every importer makes besides its own definitions: the documents by service, the
-team that owns what it creates, and the services its definitions need."""
+"""What every importer shares: the loop that turns what it read into new definitions,
+the documents by service, the team that owns what it creates, and the services its
+definitions need."""
 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from opsbook.core.diagnostics import UsageError
 from opsbook.load.nodes import Mark
@@ -147,3 +150,69 @@ class Made:
         self.add(service_id, "services", created)
         self.created.append(f"service `{service_id}`")
         return service_id
+
+
+Item = TypeVar("Item")
+
+
+class NewDefinitions(ABC, Generic[Item]):
+    """The import loop, written once. Each item read from the other tool's files becomes
+    one new definition of `section` in its service's document, unless the handbook
+    defines it already (then how the two differ is listed), an earlier item took its id,
+    or the format refuses it (then it is listed as not imported, with where it is)."""
+
+    section: ClassVar[str]
+
+    def __init__(self, made: Made, result: Report) -> None:
+        self.made = made
+        self.result = result
+        result.documents, result.created = made.documents, made.created
+
+    def add(self, items: Iterable[Item]) -> None:
+        """Add every item that is new, and list what happened to each of the others."""
+        taken: dict[Hashable, Item] = {}
+        for item in items:
+            ours = self.ours(item)
+            if ours is not None:
+                self.result.differences.append(self.differences(ours, item))
+                continue
+            first = taken.setdefault(self.key(item), item)
+            why = self.taken(item, first) if first is not item else self.refused(item)
+            if why is not None:
+                self.result.not_imported.append(why)
+                continue
+            service = self.service(item)
+            self.made.add(service, self.section, self.definition(item, service))
+            self.count(item)
+
+    @abstractmethod
+    def ours(self, item: Item) -> Any | None:
+        """The handbook's definition that `item` already is, or None."""
+
+    @abstractmethod
+    def differences(self, ours: Any, item: Item) -> str:
+        """How the handbook's definition and `item` differ."""
+
+    @abstractmethod
+    def key(self, item: Item) -> Hashable:
+        """What two items must not share (their id, case-folded)."""
+
+    @abstractmethod
+    def taken(self, item: Item, first: Item) -> str:
+        """Why `item` is not imported: `first` took its id."""
+
+    def refused(self, item: Item) -> str | None:
+        """Why the format leaves `item` out, or None."""
+        return None
+
+    @abstractmethod
+    def service(self, item: Item) -> str:
+        """The id of the service `item` goes to (made when the handbook lacks it)."""
+
+    @abstractmethod
+    def definition(self, item: Item, service: str) -> dict[str, Any]:
+        """The new definition."""
+
+    def count(self, item: Item) -> None:
+        """Count the definition made of `item`."""
+        self.result.made += 1

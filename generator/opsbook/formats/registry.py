@@ -82,13 +82,13 @@ class Writer:
 
 
 def _read_prometheus(paths: list[Path]) -> tuple[Any, list[Diagnostic]]:
-    from opsbook.formats.prometheus import read_rules
+    from opsbook.formats.prometheus.read import read_rules
 
     return read_rules(paths)
 
 
 def _make_prometheus(rules: Any, catalog: Catalog, options: dict[str, Any]) -> Any:
-    from opsbook.formats.prometheus_import import ImportOptions, import_rules
+    from opsbook.formats.prometheus.make import ImportOptions, import_rules
 
     return import_rules(
         rules, catalog, ImportOptions(options["service"] or "group", options["owner"])
@@ -96,26 +96,26 @@ def _make_prometheus(rules: Any, catalog: Catalog, options: dict[str, Any]) -> A
 
 
 def _read_flagd(paths: list[Path]) -> tuple[Any, list[Diagnostic]]:
-    from opsbook.formats.flagd_import import read_flag_files
+    from opsbook.formats.flagd.read import read_flag_files
 
     return read_flag_files(paths)
 
 
 def _make_flagd(entries: Any, catalog: Catalog, options: dict[str, Any]) -> Any:
-    from opsbook.formats.flagd_import import import_flags
+    from opsbook.formats.flagd.make import import_flags
 
     return import_flags(entries, catalog, options["service"], options["owner"])
 
 
 def _read_argo(paths: list[Path]) -> tuple[Any, list[Diagnostic]]:
-    from opsbook.formats.argo_import import read_rollout_files
+    from opsbook.formats.argo.read import read_rollout_files
 
     rollouts, templates, others, problems = read_rollout_files(paths)
     return (rollouts, templates, others), problems
 
 
 def _make_argo(read: Any, catalog: Catalog, options: dict[str, Any]) -> Any:
-    from opsbook.formats.argo_import import import_rollouts
+    from opsbook.formats.argo.make import import_rollouts
 
     rollouts, templates, others = read
     imported = import_rollouts(rollouts, templates, catalog, options["service"], options["owner"])
@@ -124,13 +124,13 @@ def _make_argo(read: Any, catalog: Catalog, options: dict[str, Any]) -> Any:
 
 
 def _read_openslo(paths: list[Path]) -> tuple[Any, list[Diagnostic]]:
-    from opsbook.formats.openslo import read_openslo_files
+    from opsbook.formats.openslo.read import read_openslo_files
 
     return read_openslo_files(paths)
 
 
 def _make_openslo(objects: Any, catalog: Catalog, options: dict[str, Any]) -> Any:
-    from opsbook.formats.openslo import import_slos
+    from opsbook.formats.openslo.make import import_slos
 
     return import_slos(objects, catalog, options["service"], options["owner"])
 
@@ -187,7 +187,7 @@ READERS: dict[str, Reader] = {
 def _write_prometheus(
     catalog: Catalog, layout: Layout, out: Path, options: dict[str, Any]
 ) -> Written:
-    from opsbook.formats.prometheus import export_rules, write_export
+    from opsbook.formats.prometheus.write import export_rules, write_export
 
     exported = export_rules(catalog, layout, options["site_url"], options["kind"])
     notes = [f"opsbook: left out {level}: no PromQL `expr`" for level in exported.left_out]
@@ -203,7 +203,7 @@ def _write_prometheus(
 
 
 def _write_flagd(catalog: Catalog, layout: Layout, out: Path, options: dict[str, Any]) -> Written:
-    from opsbook.formats.flagd import export_flags, write_flags
+    from opsbook.formats.flagd.write import export_flags, write_flags
 
     exported = export_flags(catalog)
     return Written(
@@ -215,7 +215,7 @@ def _write_flagd(catalog: Catalog, layout: Layout, out: Path, options: dict[str,
 
 
 def _write_argo(catalog: Catalog, layout: Layout, out: Path, options: dict[str, Any]) -> Written:
-    from opsbook.formats.argo import PROMETHEUS, export_rollouts, write_rollouts
+    from opsbook.formats.argo.write import PROMETHEUS, export_rollouts, write_rollouts
 
     exported = export_rollouts(catalog, options["prometheus_url"] or PROMETHEUS)
     return Written(

@@ -18,49 +18,28 @@ Mapping, OpenSLO SLO → handbook SLO (one per objective):
 
 Each SLO is written to the service's file as an `slos` entry marked `imported`. What has
 no place (alert policies, other kinds, a rolling window in months) is listed; SLOs the
-handbook has are reported with how they differ, never written again.
-"""
+handbook has are reported with how they differ, never written again."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from opsbook.core.diagnostics import Diagnostic
-from opsbook.formats.files import Problems, read_documents
-from opsbook.formats.imports import Made, Report, definition_id
-from opsbook.load.nodes import Mark, YList, YMap
+from opsbook.formats.imports import Made, NewDefinitions, Report, definition_id
+from opsbook.formats.openslo.read import (
+    BUDGETING,
+    OBJECTIVE_KEYS,
+    OPERATORS,
+    ROLLING,
+    SPEC_KEYS,
+    Objects,
+    indicator_node,
+)
+from opsbook.load.nodes import Mark, YMap
 from opsbook.model import Catalog, Slo
 from opsbook.model.build.values import plain, slug
-
-API_VERSION = "openslo/v1"
-_OPERATORS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "=="}
-_BUDGETING = {
-    "Occurrences": "occurrences",
-    "Timeslices": "timeslices",
-    "RatioTimeslices": "ratio-timeslices",
-}
-_ROLLING = re.compile(r"^([1-9][0-9]*)(m|h|d|w)$")
-_PERIOD = re.compile(r"^[1-9][0-9]*(m|h|d|w|M|Q|Y)$")
-_OTHER_KINDS = ("AlertPolicy", "AlertCondition", "AlertNotificationTarget")
-_SPEC_KEYS = frozenset({"description", "service", "indicator", "indicatorRef", "timeWindow",
-                        "budgetingMethod", "objectives", "alertPolicies"})  # fmt: skip
-_OBJECTIVE_KEYS = frozenset({"displayName", "target", "targetPercent", "op", "value",
-                             "timeSliceTarget", "timeSliceWindow", "indicator",
-                             "indicatorRef"})  # fmt: skip
-
-
-@dataclass
-class Objects:
-    """The OpenSLO objects read, by kind and name, with where each was."""
-
-    slos: list[tuple[str, Mark, YMap]] = field(default_factory=list)
-    slis: dict[str, YMap] = field(default_factory=dict)
-    services: dict[str, YMap] = field(default_factory=dict)
-    sources: dict[str, YMap] = field(default_factory=dict)
-    others: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -70,156 +49,6 @@ class OpensloImported(Report):
     units = ("object(s)", "SLO(s)")
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-def read_openslo_files(paths: list[Path]) -> tuple[Objects, list[Diagnostic]]:
-    """The OpenSLO objects of the files; what is not OpenSLO v1, or an SLO that cannot be
-    read, is a positioned problem (rule `slo-file`)."""
-    objects = Objects()
-    problems: list[Diagnostic] = []
-    for shown, documents in read_documents(paths, "slo-file", problems):
-        problem = Problems(shown, "slo-file")
-        for document in documents or [None]:
-            items = document if isinstance(document, YList) else [document]
-            for item in items:
-                _read_object(item, shown, objects, problem)
-        problems.extend(problem.found)
-    for shown, _, node in objects.slos:
-        problem = Problems(shown, "slo-file")
-        _check_slo(node, objects, problem)
-        problems.extend(problem.found)
-    return objects, problems
-
-
-def _read_object(node: Any, shown: str, objects: Objects, problem: Problems) -> None:
-    version = node.get("apiVersion") if isinstance(node, YMap) else None
-    kind = node.get("kind") if isinstance(node, YMap) else None
-    if not isinstance(version, str) or not version.startswith("openslo/"):
-        problem(
-            getattr(node, "mark", (1, 1)),
-            "not an OpenSLO object: expected `apiVersion: openslo/v1` and a `kind`",
-        )
-        return
-    assert isinstance(node, YMap)
-    if version != API_VERSION:
-        problem(
-            node.value_marks["apiVersion"], f"`{version}`: only OpenSLO `{API_VERSION}` is read"
-        )
-        return
-    metadata = node.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, YMap) else None
-    if not isinstance(name, str) or not name:
-        problem(node.mark, f"an OpenSLO {kind} without `metadata.name`")
-        return
-    line, column = node.mark
-    if kind == "SLO":
-        objects.slos.append((shown, node.mark, node))
-    elif kind == "SLI":
-        objects.slis[name] = node
-    elif kind == "Service":
-        objects.services[name] = node
-    elif kind == "DataSource":
-        objects.sources[name] = node
-    elif kind in _OTHER_KINDS:
-        objects.others.append(
-            f"{shown}:{line}:{column}: {kind} `{name}`: not imported; the handbook's alert "
-            "definitions say what pages whom"
-        )
-    else:
-        problem(node.value_marks.get("kind", node.mark), f"`{kind}` is not an OpenSLO kind")
-
-
-def _check_slo(node: YMap, objects: Objects, problem: Problems) -> None:
-    name = node["metadata"]["name"]
-    what = f"SLO `{name}`"
-    spec = node.get("spec")
-    if not isinstance(spec, YMap):
-        problem(node.mark, f"{what}: no `spec`")
-    elif not isinstance(spec.get("service"), str):
-        problem(spec.mark, f"{what}: no `service`")
-    elif not isinstance(spec.get("objectives"), YList) or not spec["objectives"]:
-        problem(spec.mark, f"{what}: no `objectives`")
-    else:
-        for objective, mark in zip(spec["objectives"], spec["objectives"].item_marks, strict=True):
-            _check_objective(objective, mark, spec, what, objects, problem)
-        windows = spec.get("timeWindow")
-        if windows is not None and not (
-            isinstance(windows, YList) and len(windows) == 1 and isinstance(windows[0], YMap)
-            and isinstance(windows[0].get("duration"), str)
-            and _PERIOD.match(windows[0]["duration"])
-        ):  # fmt: skip
-            problem(spec.value_marks["timeWindow"], f"{what}: `timeWindow` is not one window "
-                    "with a `duration` such as `28d` or `1M`")  # fmt: skip
-        method = spec.get("budgetingMethod", "Occurrences")
-        if method not in _BUDGETING:
-            where = spec.value_marks.get("budgetingMethod", spec.mark)
-            problem(where, f"{what}: budgetingMethod `{method}` is not "
-                    + ", ".join(_BUDGETING))  # fmt: skip
-
-
-def _check_objective(
-    objective: Any, mark: Mark, spec: YMap, what: str, objects: Objects, problem: Problems
-) -> None:
-    if not isinstance(objective, YMap):
-        problem(mark, f"{what}: an objective is not a mapping")
-        return
-    target = objective.get("target", objective.get("targetPercent"))
-    if isinstance(target, bool) or not isinstance(target, int | float):
-        problem(mark, f"{what}: an objective without `target` or `targetPercent`")
-    elif "target" in objective and not 0 <= target <= 1:
-        problem(objective.value_marks["target"], f"{what}: target `{target}` is not from 0 to 1")
-    elif "targetPercent" not in objective or 0 <= target <= 100:
-        pass
-    else:
-        problem(objective.value_marks["targetPercent"], f"{what}: targetPercent `{target}` is "
-                "not from 0 to 100")  # fmt: skip
-    indicator = _indicator_node(objective, spec, objects)
-    if isinstance(indicator, str):
-        holder = objective if "indicatorRef" in objective else spec
-        problem(holder.value_marks.get("indicatorRef", mark), f"{what}: {indicator}")
-        return
-    metric = indicator.get("spec") if isinstance(indicator, YMap) else None
-    kinds = ("ratioMetric", "thresholdMetric")
-    if not isinstance(metric, YMap) or not any(isinstance(metric.get(k), YMap) for k in kinds):
-        problem(getattr(indicator, "mark", mark), f"{what}: the indicator has neither "
-                "`ratioMetric` nor `thresholdMetric`")  # fmt: skip
-        return
-    ratio = metric.get("ratioMetric")
-    if isinstance(ratio, YMap):
-        wanted = ("total", "good" if "good" in ratio or "bad" not in ratio else "bad")
-        for key in wanted:
-            if not isinstance(ratio.get(key), YMap) or not isinstance(
-                ratio[key].get("metricSource"), YMap
-            ):
-                where = ratio.value_marks.get(key, ratio.mark)
-                problem(where, f"{what}: the ratio's `{key}` has no `metricSource`")
-    elif not isinstance(metric["thresholdMetric"].get("metricSource"), YMap):
-        problem(metric["thresholdMetric"].mark, f"{what}: the threshold has no `metricSource`")
-    if "thresholdMetric" in metric and not isinstance(objective.get("value"), int | float):
-        problem(mark, f"{what}: a threshold objective without a numeric `value`")
-    if "thresholdMetric" in metric and objective.get("op") not in _OPERATORS:
-        problem(objective.value_marks.get("op", mark), f"{what}: op `{objective.get('op')}` is "
-                "not " + ", ".join(_OPERATORS))  # fmt: skip
-
-
-def _indicator_node(objective: YMap, spec: YMap, objects: Objects) -> YMap | str:
-    """The objective's indicator (its own, else the SLO's), inline or by reference; a
-    string says why there is none."""
-    for holder in (objective, spec):
-        inline = holder.get("indicator")
-        if isinstance(inline, YMap):
-            return inline
-        ref = holder.get("indicatorRef")
-        if isinstance(ref, str):
-            found = objects.slis.get(ref)
-            return found if found is not None else f"no SLI `{ref}` in the files given"
-    return "no `indicator` or `indicatorRef`"
-
-
-# --- making definitions -------------------------------------------------------------------
-
-
 def import_slos(
     objects: Objects, catalog: Catalog, service: str | None, owner: str | None
 ) -> OpensloImported:
@@ -227,9 +56,23 @@ def import_slos(
     result = OpensloImported(files=len({shown for shown, _, _ in objects.slos}))
     result.not_imported.extend(objects.others)
     made = Made(catalog, "openslo", "slos", owner)
-    result.documents, result.created = made.documents, made.created
-    known = {(s.id.lower(), slo.id.lower()): slo for s in catalog.services for slo in s.slos}
-    taken: set[tuple[str, str]] = set()
+    _NewSlos(made, result).add(_objectives(objects, made, result, service))
+    return result
+
+
+@dataclass
+class _Objective:
+    """One objective of an OpenSLO SLO, as the handbook SLO it becomes in `service`."""
+
+    shown: str
+    mark: Mark
+    service: str
+    definition: dict[str, Any]
+
+
+def _objectives(
+    objects: Objects, made: Made, result: OpensloImported, service: str | None
+) -> Iterator[_Objective]:
     for shown, mark, node in objects.slos:
         spec = node["spec"]
         wanted = service or spec["service"]
@@ -237,21 +80,37 @@ def import_slos(
         objectives = spec["objectives"]
         for number, objective in enumerate(objectives, 1):
             slo = _Slo(node, objective, number, len(objectives), objects, result, shown)
-            definition = slo.definition()
-            key = (service_id.lower(), definition["id"].lower())
-            if key in known:
-                result.differences.append(_differences(known[key], definition, shown, mark))
-                continue
-            if key in taken:
-                result.not_imported.append(
-                    f"{shown}:{mark[0]}:{mark[1]}: SLO `{definition['id']}`: another SLO of "
-                    f"`{service_id}` in the files has this id"
-                )
-                continue
-            taken.add(key)
-            made.add(service_id, "slos", definition)
-            result.made += 1
-    return result
+            yield _Objective(shown, mark, service_id, slo.definition())
+
+
+class _NewSlos(NewDefinitions[_Objective]):
+    section = "slos"
+
+    def __init__(self, made: Made, result: OpensloImported) -> None:
+        super().__init__(made, result)
+        catalog = made.catalog
+        self.known = {(s.id.lower(), o.id.lower()): o for s in catalog.services for o in s.slos}
+
+    def ours(self, item: _Objective) -> Slo | None:
+        return self.known.get(self.key(item))
+
+    def differences(self, ours: Slo, item: _Objective) -> str:
+        return _differences(ours, item.definition, item.shown, item.mark)
+
+    def key(self, item: _Objective) -> tuple[str, str]:
+        return (item.service.lower(), item.definition["id"].lower())
+
+    def taken(self, item: _Objective, first: _Objective) -> str:
+        return (
+            f"{item.shown}:{item.mark[0]}:{item.mark[1]}: SLO `{item.definition['id']}`: "
+            f"another SLO of `{item.service}` in the files has this id"
+        )
+
+    def service(self, item: _Objective) -> str:
+        return item.service
+
+    def definition(self, item: _Objective, service: str) -> dict[str, Any]:
+        return item.definition
 
 
 def _service(made: Made, wanted: str, described: YMap | None, shown: str) -> str:
@@ -294,9 +153,9 @@ class _Slo:
             part = objective.get("displayName") or f"objective {self.number}"
             slo_id = definition_id(f"{self.name}-{slug(str(part))}")
             display = f"{display}: {part}"
-        indicator_node = _indicator_node(objective, spec, self.objects)
-        assert isinstance(indicator_node, YMap)  # checked when read
-        indicator = self._indicator(indicator_node)
+        found = indicator_node(objective, spec, self.objects)
+        assert isinstance(found, YMap)  # checked when read
+        indicator = self._indicator(found)
         target = objective.get("target")
         percent = target * 100 if target is not None else objective["targetPercent"]
         percent = float(f"{percent:.10g}")
@@ -310,7 +169,7 @@ class _Slo:
         definition["indicator"] = indicator
         self._budgeting(definition, spec, objective)
         self._window(definition, spec)
-        for holder, known, what in ((spec, _SPEC_KEYS, "spec"), (objective, _OBJECTIVE_KEYS,
+        for holder, known, what in ((spec, SPEC_KEYS, "spec"), (objective, OBJECTIVE_KEYS,
                                                                   "objective")):  # fmt: skip
             for key in sorted(set(holder) - known, key=str):
                 at = holder.key_marks[key]
@@ -332,7 +191,7 @@ class _Slo:
         if "threshold" in indicator:
             return {
                 "metric": indicator.get("name") or "the metric",
-                "operator": _OPERATORS[objective["op"]],
+                "operator": OPERATORS[objective["op"]],
                 "threshold": objective["value"],
             }
         counted = "bad" if "bad" in indicator and "good" not in indicator else "good"
@@ -389,7 +248,7 @@ class _Slo:
         return plain(spec) if spec is not None else plain(source)
 
     def _budgeting(self, definition: dict[str, Any], spec: YMap, objective: YMap) -> None:
-        method = _BUDGETING[spec.get("budgetingMethod", "Occurrences")]
+        method = BUDGETING[spec.get("budgetingMethod", "Occurrences")]
         if method != "occurrences":
             definition["budgeting"] = method
             time_slice: dict[str, Any] = {}
@@ -416,7 +275,7 @@ class _Slo:
         duration = window["duration"]
         calendar = window.get("calendar")
         if window.get("isRolling", not isinstance(calendar, YMap)):
-            if _ROLLING.match(duration):
+            if ROLLING.match(duration):
                 definition["window"] = duration
             else:
                 self.result.not_kept.append(

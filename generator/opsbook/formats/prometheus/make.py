@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsbook.check.values import promql_problem
-from opsbook.formats.imports import LAYOUT, Made, Report, pattern
-from opsbook.formats.prometheus import RuleEntry
+from opsbook.formats.imports import LAYOUT, Made, NewDefinitions, Report, pattern
+from opsbook.formats.prometheus.read import RuleEntry
 from opsbook.load.definitions import STAND_INS
 from opsbook.load.nodes import YList, YMap
 from opsbook.model import Alert, Catalog, Team
@@ -212,16 +212,17 @@ def _by_name(rules: list[_Rule], result: Imported) -> dict[str, list[_Rule]]:
 # --- making definitions -------------------------------------------------------------------
 
 
-class _Builder:
-    """Makes the definitions, and the services, team and severities they need."""
+class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
+    """Makes an alert of each alert name's rules, and the services, team and severities
+    they need."""
+
+    section = "alerts"
 
     def __init__(self, catalog: Catalog, options: ImportOptions, result: Imported) -> None:
+        super().__init__(Made(catalog, "prometheus", "alerts", options.owner), result)
         self.catalog = catalog
         self.options = options
-        self.result = result
-        self.made = Made(catalog, "prometheus", "alerts", options.owner)
-        result.documents = self.made.documents
-        result.created = self.made.created
+        self.report = result
         self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
         self.severities: dict[str, tuple[str, bool]] = {}
         for severity in catalog.severities:
@@ -230,20 +231,7 @@ class _Builder:
         self.new_severities: list[dict[str, Any]] = []
 
     def build(self, named: dict[str, list[_Rule]]) -> None:
-        for name, rules in named.items():
-            known = self.alerts.get(name.lower())
-            if known is not None:
-                self.result.differences.append(_differences(known, rules))
-                continue
-            if LAYOUT.alert("s", name) == LAYOUT.service("s"):
-                self.result.not_imported.append(
-                    f"{rules[0].where}: alert `{name}`: its page would be its service's page"
-                )
-                continue
-            service = self._service(rules[0])
-            self.made.add(service, "alerts", self._alert(name, rules, service))
-            self.result.alerts += 1
-            self.result.rules += len(rules)
+        self.add(named.items())
         if self.new_severities:
             policy = self.made.document("")
             ranked = sorted(self.new_severities, key=lambda s: _gravity(s["id"]))
@@ -251,6 +239,34 @@ class _Builder:
             for rank, severity in enumerate(ranked, start):
                 severity["rank"] = rank
             policy["severities"] = [_ordered(s) for s in ranked]
+
+    def ours(self, item: tuple[str, list[_Rule]]) -> Alert | None:
+        return self.alerts.get(item[0].lower())
+
+    def differences(self, ours: Alert, item: tuple[str, list[_Rule]]) -> str:
+        return _differences(ours, item[1])
+
+    def key(self, item: tuple[str, list[_Rule]]) -> str:
+        return item[0]  # one per name already (`_by_name`)
+
+    def taken(self, item: tuple[str, list[_Rule]], first: tuple[str, list[_Rule]]) -> str:
+        raise AssertionError(f"alert `{item[0]}` twice")  # pragma: no cover - see `key`
+
+    def refused(self, item: tuple[str, list[_Rule]]) -> str | None:
+        name, rules = item
+        if LAYOUT.alert("s", name) == LAYOUT.service("s"):
+            return f"{rules[0].where}: alert `{name}`: its page would be its service's page"
+        return None
+
+    def service(self, item: tuple[str, list[_Rule]]) -> str:
+        return self._service(item[1][0])
+
+    def definition(self, item: tuple[str, list[_Rule]], service: str) -> dict[str, Any]:
+        return self._alert(item[0], item[1], service)
+
+    def count(self, item: tuple[str, list[_Rule]]) -> None:
+        self.report.alerts += 1
+        self.report.rules += len(item[1])
 
     @property
     def team(self) -> Team | dict[str, Any]:

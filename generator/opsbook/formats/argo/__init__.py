@@ -1,0 +1,2 @@
+"""Argo Rollouts: Rollout resources in (read, make), Rollouts and AnalysisTemplates out
+(write)."""

@@ -1,0 +1,1 @@
+"""flagd: flag files in (read, make) and out (write)."""

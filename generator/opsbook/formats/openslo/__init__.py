@@ -1,0 +1,1 @@
+"""OpenSLO: SLO objects in (read, make)."""

@@ -1,0 +1,78 @@
+"""A team's own rule files checked against the handbook: every alert that can fire has
+its page, and every `runbook_url` leads to one."""
+
+from __future__ import annotations
+
+from opsbook.core.diagnostics import Diagnostic
+from opsbook.core.ruleset import RULES
+from opsbook.formats.prometheus.read import RuleEntry
+from opsbook.formats.prometheus.write import page_url
+from opsbook.load.nodes import Mark, YMap
+from opsbook.model import Catalog
+from opsbook.model.layout import Layout
+
+
+def check_rules(
+    rules: list[RuleEntry], catalog: Catalog, layout: Layout, site_url: str
+) -> list[Diagnostic]:
+    """For every alerting rule: its alert has a runbook page, its `runbook_url` is that
+    page, and its severity is one the runbook documents. Documented alerts that no rule
+    fires are warnings."""
+    alerts = {alert.id.lower(): alert for alert in catalog.alerts}
+    fired: set[str] = set()
+    found: list[Diagnostic] = []
+
+    def report(rule: RuleEntry, mark: Mark, name: str, message: str) -> None:
+        found.append(Diagnostic(rule.path, *mark, RULES[name].level, name, message))
+
+    for rule in rules:
+        name = rule.node.get("alert")
+        if not isinstance(name, str):
+            continue  # a recording rule
+        alert = alerts.get(name.lower())
+        if alert is None:
+            report(
+                rule,
+                rule.mark,
+                "rule-no-runbook",
+                f"alert `{name}` has no runbook page in the handbook",
+            )
+            continue
+        fired.add(alert.id.lower())
+        expected = page_url(site_url, layout, alert)
+        annotations = rule.node.get("annotations")
+        if not isinstance(annotations, YMap):
+            annotations = YMap(rule.mark)
+        url = annotations.get("runbook_url")
+        if url != expected:
+            where = annotations.value_marks["runbook_url"] if url is not None else rule.mark
+            said = f"is `{url}`" if url is not None else "is missing"
+            report(
+                rule,
+                where,
+                "rule-runbook-url",
+                f"`{name}`: runbook_url {said}; its page is {expected}",
+            )
+        labels = rule.node.get("labels")
+        if not isinstance(labels, YMap):
+            labels = YMap(rule.mark)
+        severity = labels.get("severity")
+        documented = {level.severity.id.lower() for level in alert.levels}
+        if isinstance(severity, str) and severity.lower() not in documented:
+            listed = ", ".join(sorted(level.severity.id for level in alert.levels))
+            report(
+                rule,
+                labels.value_marks["severity"],
+                "rule-severity",
+                f"`{name}`: severity `{severity}` is not documented in its runbook "
+                f"(levels: {listed})",
+            )
+    for alert in catalog.alerts:
+        if alert.id.lower() not in fired:
+            found.append(
+                Diagnostic(
+                    alert.source.path, alert.source.line, 1, RULES["rule-unfired"].level,
+                    "rule-unfired", f"alert `{alert.id}` is documented but no rule given fires it",
+                )
+            )  # fmt: skip
+    return found
