@@ -110,14 +110,11 @@ MODULE_LINES, FUNCTION_LINES, CLASS_LINES = 400, 60, 150
 may hold: past them, a module does more than one thing."""
 
 OVER = {
-    "formats/prometheus/make.py:_Builder": 199,
-    "formats/argo/make.py:_Builder": 177,
-    "formats/openslo/make.py:_Slo": 153,
-    "formats/flagd/read.py:_read_flag": 73,
     "load/compose.py:_Composer._compose_document": 67,
 }
-"""What is still past the limits, and how large it is now: it may shrink, never grow, and
-leaves this list once it is within them."""
+"""What is past the limits, and how large it is now: it may shrink, never grow, and leaves
+this list once it is within them. The composer's event loop is the hot loop of loading
+(a call per YAML event): it stays one function."""
 
 
 def _logic_lines(text: str) -> set[int]:

@@ -131,30 +131,8 @@ class _Builder:
             "summary": f"TODO: what the Rollout `{entry.name}` rolls out, and why.",
         }
         definition["phases"] = self._canary() if entry.strategy == "canary" else self._blue_green()
-        where = f" -n {entry.namespace}" if entry.namespace else ""
-        definition["rollback"] = {
-            "triggers": [{"description": "TODO: when to roll back (an alert, a metric)."}],
-            "procedure": [
-                {
-                    "do": "Stop the rollout and send all traffic back to the stable version.",
-                    "run": f"kubectl argo rollouts abort {entry.name}{where}",
-                },
-                {
-                    "do": "Roll back to the previous revision.",
-                    "run": f"kubectl argo rollouts undo {entry.name}{where}",
-                },
-            ],
-        }
-        argo: dict[str, Any] = {"name": entry.name}
-        if entry.namespace:
-            argo["namespace"] = entry.namespace
-        metadata = {
-            k: v for k, v in entry.resource["metadata"].items() if k not in ("name", "namespace")
-        }
-        if metadata:
-            argo["metadata"] = metadata
-        argo["spec"] = self._spec()
-        definition["argo_rollouts"] = argo
+        definition["rollback"] = _rollback(entry)
+        definition["argo_rollouts"] = _argo(entry, self._spec())
         definition["imported"] = {
             "from": "argo-rollouts",
             "source": f"{entry.path}:{entry.mark[0]}",
@@ -247,7 +225,10 @@ class _Builder:
             if restored is not None:
                 gates.append(restored)
                 continue
-            gate: dict[str, Any] = {"id": slug(name), "check": self._check(name)}
+            gate: dict[str, Any] = {
+                "id": slug(name),
+                "check": _check(self.templates.get(name), name),
+            }
             gate["analysis"] = {"template": name}
             if ref.get("clusterScope"):
                 gate["analysis"]["cluster_scope"] = True
@@ -284,18 +265,51 @@ class _Builder:
                 return None
         return gate
 
-    def _check(self, name: str) -> str:
-        """The gate in words: the template's metrics and their success conditions."""
-        template = self.templates.get(name)
-        metrics = template.get("spec", {}).get("metrics", []) if template else []
-        said = [
-            f"`{m['name']}` ({m['successCondition']})" if m.get("successCondition")
-            else f"`{m['name']}`"
-            for m in metrics if isinstance(m, dict) and isinstance(m.get("name"), str)
-        ]  # fmt: skip
-        if said:
-            return f"Analysis `{name}` passes: " + ", ".join(said) + "."
-        return f"Analysis `{name}` passes."
+
+def _check(template: dict[str, Any] | None, name: str) -> str:
+    """The gate in words: the template's metrics and their success conditions."""
+    metrics = template.get("spec", {}).get("metrics", []) if template else []
+    said = [
+        f"`{m['name']}` ({m['successCondition']})" if m.get("successCondition")
+        else f"`{m['name']}`"
+        for m in metrics if isinstance(m, dict) and isinstance(m.get("name"), str)
+    ]  # fmt: skip
+    if said:
+        return f"Analysis `{name}` passes: " + ", ".join(said) + "."
+    return f"Analysis `{name}` passes."
+
+
+def _rollback(entry: RolloutEntry) -> dict[str, Any]:
+    """The rollback of a Rollout: abort, then undo, with `kubectl argo rollouts`."""
+    where = f" -n {entry.namespace}" if entry.namespace else ""
+    return {
+        "triggers": [{"description": "TODO: when to roll back (an alert, a metric)."}],
+        "procedure": [
+            {
+                "do": "Stop the rollout and send all traffic back to the stable version.",
+                "run": f"kubectl argo rollouts abort {entry.name}{where}",
+            },
+            {
+                "do": "Roll back to the previous revision.",
+                "run": f"kubectl argo rollouts undo {entry.name}{where}",
+            },
+        ],
+    }
+
+
+def _argo(entry: RolloutEntry, spec: dict[str, Any]) -> dict[str, Any]:
+    """What the plan keeps of the Rollout itself: its name, namespace, metadata and the
+    spec without what the phases say."""
+    argo: dict[str, Any] = {"name": entry.name}
+    if entry.namespace:
+        argo["namespace"] = entry.namespace
+    metadata = {
+        k: v for k, v in entry.resource["metadata"].items() if k not in ("name", "namespace")
+    }
+    if metadata:
+        argo["metadata"] = metadata
+    argo["spec"] = spec
+    return argo
 
 
 def _mapped(kind: str, value: Any) -> str | None:

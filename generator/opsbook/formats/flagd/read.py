@@ -134,25 +134,7 @@ def _read_flag(
     if state not in ("ENABLED", "DISABLED"):
         where = node.value_marks.get("state", mark)
         problem(where, f"{what}: `state` is {_shown(state)}, not ENABLED or DISABLED")
-    variants = node.get("variants")
-    if not isinstance(variants, YMap) or not variants:
-        problem(node.value_marks.get("variants", mark), f"{what}: no `variants` mapping")
-        variants = YMap(mark)
-    kinds: set[str] = set()
-    for name, value in variants.items():
-        kind = _kind(value)
-        if kind is None:
-            problem(
-                variants.value_marks[name],
-                f"{what}: variant `{name}` is not a boolean, string, number or object",
-            )
-        elif kinds and kind not in kinds:
-            problem(
-                variants.value_marks[name],
-                f"{what}: variant `{name}` is a {kind}; the others are {', '.join(kinds)}s",
-            )
-        if kind:
-            kinds.add(kind)
+    variants = _variants(node, mark, what, problem)
     default = node.get("defaultVariant")
     if default is not None and (not isinstance(default, str) or default not in variants):
         problem(
@@ -186,6 +168,30 @@ def _read_flag(
             "import takes the first variant as the flag's default"
         )
     return entry
+
+
+def _variants(node: YMap, mark: Mark, what: str, problem: Problems) -> YMap:
+    """The flag's variants, all of one kind (boolean, string, number or object)."""
+    variants = node.get("variants")
+    if not isinstance(variants, YMap) or not variants:
+        problem(node.value_marks.get("variants", mark), f"{what}: no `variants` mapping")
+        return YMap(mark)
+    kinds: set[str] = set()
+    for name, value in variants.items():
+        kind = _kind(value)
+        if kind is None:
+            problem(
+                variants.value_marks[name],
+                f"{what}: variant `{name}` is not a boolean, string, number or object",
+            )
+        elif kinds and kind not in kinds:
+            problem(
+                variants.value_marks[name],
+                f"{what}: variant `{name}` is a {kind}; the others are {', '.join(kinds)}s",
+            )
+        if kind:
+            kinds.add(kind)
+    return variants
 
 
 def _kind(value: Any) -> str | None:

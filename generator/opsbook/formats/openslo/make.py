@@ -161,7 +161,7 @@ class _Slo:
         percent = float(f"{percent:.10g}")
         percent = int(percent) if percent.is_integer() else percent
         definition: dict[str, Any] = {"id": slo_id, "name": str(display)}
-        definition["objective"] = self._objective(indicator, percent)
+        definition["objective"] = _objective(self.objective, indicator, percent)
         definition["target"] = percent
         description = spec.get("description")
         if isinstance(description, str) and description.strip():
@@ -185,20 +185,6 @@ class _Slo:
             )
         definition["imported"] = {"from": "openslo", "source": f"{self.shown}:{self.node.mark[0]}"}
         return definition
-
-    def _objective(self, indicator: dict[str, Any], percent: float | int) -> dict[str, Any]:
-        objective = self.objective
-        if "threshold" in indicator:
-            return {
-                "metric": indicator.get("name") or "the metric",
-                "operator": OPERATORS[objective["op"]],
-                "threshold": objective["value"],
-            }
-        counted = "bad" if "bad" in indicator and "good" not in indicator else "good"
-        metric = f"{counted} events / all events"
-        operator = ">=" if counted == "good" else "<="
-        threshold = percent if counted == "good" else float(f"{100 - percent:.10g}")
-        return {"metric": metric, "operator": operator, "threshold": threshold, "unit": "%"}
 
     def _indicator(self, node: YMap) -> dict[str, Any]:
         metadata = node.get("metadata")
@@ -290,6 +276,21 @@ class _Slo:
             if isinstance(calendar.get("timeZone"), str):
                 kept["time_zone"] = calendar["timeZone"]
         definition["calendar"] = kept
+
+
+def _objective(objective: YMap, indicator: dict[str, Any], percent: float | int) -> dict[str, Any]:
+    """The objective as a condition on the indicator: a threshold, or a share of events."""
+    if "threshold" in indicator:
+        return {
+            "metric": indicator.get("name") or "the metric",
+            "operator": OPERATORS[objective["op"]],
+            "threshold": objective["value"],
+        }
+    counted = "bad" if "bad" in indicator and "good" not in indicator else "good"
+    metric = f"{counted} events / all events"
+    operator = ">=" if counted == "good" else "<="
+    threshold = percent if counted == "good" else float(f"{100 - percent:.10g}")
+    return {"metric": metric, "operator": operator, "threshold": threshold, "unit": "%"}
 
 
 def _duration(value: Any) -> str | None:

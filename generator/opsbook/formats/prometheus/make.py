@@ -224,21 +224,11 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         self.options = options
         self.report = result
         self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
-        self.severities: dict[str, tuple[str, bool]] = {}
-        for severity in catalog.severities:
-            self.severities.setdefault(severity.label, (severity.id, severity.pages))
-        self.severity_ids = {s.id.lower(): (s.id, s.pages) for s in catalog.severities}
-        self.new_severities: list[dict[str, Any]] = []
+        self.severities = _Severities(catalog, result)
 
     def build(self, named: dict[str, list[_Rule]]) -> None:
         self.add(named.items())
-        if self.new_severities:
-            policy = self.made.document("")
-            ranked = sorted(self.new_severities, key=lambda s: _gravity(s["id"]))
-            start = max((s.rank for s in self.catalog.severities), default=0) + 1
-            for rank, severity in enumerate(ranked, start):
-                severity["rank"] = rank
-            policy["severities"] = [_ordered(s) for s in ranked]
+        self.severities.write(self.made)
 
     def ours(self, item: tuple[str, list[_Rule]]) -> Alert | None:
         return self.alerts.get(item[0].lower())
@@ -268,14 +258,6 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         self.report.alerts += 1
         self.report.rules += len(item[1])
 
-    @property
-    def team(self) -> Team | dict[str, Any]:
-        return self.made.team
-
-    @property
-    def team_id(self) -> str:
-        return self.made.team_id
-
     def _service(self, rule: _Rule) -> str:
         source = self.options.service
         entry = rule.entry
@@ -288,35 +270,6 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         else:
             wanted = source
         return self.made.service(wanted, rule.where.rsplit(":", 1)[0])
-
-    def _severity(self, label: str) -> tuple[str, bool, str | None]:
-        """(severity id, whether it pages, the label to write when it is not the id's)."""
-        if label in self.severities:
-            severity_id, pages = self.severities[label]
-            return severity_id, pages, None
-        known = self.severity_ids.get(label.lower())
-        if known is not None and label:
-            return known[0], known[1], label
-        severity_id = slug(label, 40) if label else "none"
-        while severity_id.lower() in self.severity_ids:
-            severity_id = f"{severity_id}-rules"
-        pages = label.lower() in _PAGING_NAMES
-        created: dict[str, Any] = {
-            "id": severity_id,
-            "name": label or "No severity",
-            "meaning": f"TODO: what qualifies for `{label}`, the rules' `severity` label."
-            if label
-            else "TODO: what the alerts whose rules set no `severity` label mean.",
-            "pages": pages,
-            "imported": {"from": "prometheus"},
-        }
-        if label != severity_id:
-            created["label"] = label
-        self.new_severities.append(created)
-        self.severities[label] = (severity_id, pages)
-        self.severity_ids[severity_id.lower()] = (severity_id, pages)
-        self.result.created.append(f"severity `{severity_id}`" + (" (pages)" if pages else ""))
-        return severity_id, pages, None
 
     # the alert
 
@@ -373,7 +326,7 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         labels = {k: v for k, v in rule.labels.items() if k not in shared_labels}
         severity_label = rule.labels.get("severity", "")
         labels.pop("severity", None)
-        severity_id, pages, spelled = self._severity(severity_label)
+        severity_id, pages, spelled = self.severities.resolve(severity_label)
         if spelled is not None:
             labels = {"severity": spelled, **labels}
         condition: dict[str, Any] = {"expr": rule.expr}
@@ -391,25 +344,8 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         }
         if notes:
             level["annotations"] = notes
-        level["notify"] = self._notify(pages)
+        level["notify"] = _notify(self.made, pages)
         return level
-
-    def _notify(self, pages: bool) -> list[dict[str, str]]:
-        channels = (
-            [(c.kind, c.target) for c in self.team.channels if c.team is None]
-            if isinstance(self.team, Team)
-            else []
-        )
-        paging = [c for c in channels if c[0] in ("pagerduty", "opsgenie")]
-        chat = [c for c in channels if c[0] in ("slack", "msteams", "email")]
-        if pages:
-            kind, target = (
-                paging[0]
-                if paging
-                else ("pagerduty", f"TODO: the PagerDuty service of `{self.team_id}`")
-            )
-            return [{kind: target}]
-        return [{chat[0][0]: chat[0][1]}] if chat else []
 
     def _runbook(
         self, name: str, first: _Rule, previous: str | None, described: bool
@@ -435,6 +371,77 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
             runbook["diagnosis"] = [f"TODO: how to find the cause when `{name}` fires."]
         runbook["mitigation"] = [f"TODO: how to stop the impact of `{name}`."]
         return runbook
+
+
+class _Severities:
+    """The handbook's severities, found by the rules' `severity` label (or by id), and
+    those an import creates for labels the handbook lacks."""
+
+    def __init__(self, catalog: Catalog, result: Imported) -> None:
+        self.catalog, self.result = catalog, result
+        self.by_label: dict[str, tuple[str, bool]] = {}
+        for severity in catalog.severities:
+            self.by_label.setdefault(severity.label, (severity.id, severity.pages))
+        self.severity_ids = {s.id.lower(): (s.id, s.pages) for s in catalog.severities}
+        self.new: list[dict[str, Any]] = []
+
+    def resolve(self, label: str) -> tuple[str, bool, str | None]:
+        """(severity id, whether it pages, the label to write when it is not the id's)."""
+        if label in self.by_label:
+            severity_id, pages = self.by_label[label]
+            return severity_id, pages, None
+        known = self.severity_ids.get(label.lower())
+        if known is not None and label:
+            return known[0], known[1], label
+        severity_id = slug(label, 40) if label else "none"
+        while severity_id.lower() in self.severity_ids:
+            severity_id = f"{severity_id}-rules"
+        pages = label.lower() in _PAGING_NAMES
+        created: dict[str, Any] = {
+            "id": severity_id,
+            "name": label or "No severity",
+            "meaning": f"TODO: what qualifies for `{label}`, the rules' `severity` label."
+            if label
+            else "TODO: what the alerts whose rules set no `severity` label mean.",
+            "pages": pages,
+            "imported": {"from": "prometheus"},
+        }
+        if label != severity_id:
+            created["label"] = label
+        self.new.append(created)
+        self.by_label[label] = (severity_id, pages)
+        self.severity_ids[severity_id.lower()] = (severity_id, pages)
+        self.result.created.append(f"severity `{severity_id}`" + (" (pages)" if pages else ""))
+        return severity_id, pages, None
+
+    def write(self, made: Made) -> None:
+        """Add the severities created to the policy document, ranked below the known."""
+        if self.new:
+            policy = made.document("")
+            ranked = sorted(self.new, key=lambda s: _gravity(s["id"]))
+            start = max((s.rank for s in self.catalog.severities), default=0) + 1
+            for rank, severity in enumerate(ranked, start):
+                severity["rank"] = rank
+            policy["severities"] = [_ordered(s) for s in ranked]
+
+
+def _notify(made: Made, pages: bool) -> list[dict[str, str]]:
+    """Where a level notifies: the team's pager when it pages, else its chat."""
+    channels = (
+        [(c.kind, c.target) for c in made.team.channels if c.team is None]
+        if isinstance(made.team, Team)
+        else []
+    )
+    paging = [c for c in channels if c[0] in ("pagerduty", "opsgenie")]
+    chat = [c for c in channels if c[0] in ("slack", "msteams", "email")]
+    if pages:
+        kind, target = (
+            paging[0]
+            if paging
+            else ("pagerduty", f"TODO: the PagerDuty service of `{made.team_id}`")
+        )
+        return [{kind: target}]
+    return [{chat[0][0]: chat[0][1]}] if chat else []
 
 
 def _shared(maps: list[dict[str, str]]) -> dict[str, str]:
