@@ -3,6 +3,7 @@ registry: one command per format, each with its own help and only its own option
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,7 @@ def test_an_option_of_another_format_is_a_usage_error(tmp_path: Path) -> None:
     """Before, `export flagd --kind prometheusrule` was accepted and ignored."""
     refused = run(["export", "flagd", "--kind", "prometheusrule"], tmp_path)
     assert refused.exit_code == 2
-    assert "opsbook: error: No such option '--kind'" in refused.stderr
+    # click 8.2.0 says `No such option: --kind`, later releases `No such option '--kind'`
+    assert re.search(r"opsbook: error: No such option:? '?--kind\b", refused.stderr)
     unknown = run(["import", "nagios", "x.cfg"], tmp_path)
     assert unknown.exit_code == 2 and "No such command 'nagios'" in unknown.stderr
