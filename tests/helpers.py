@@ -109,3 +109,42 @@ def wait_for(url: str, needle: str, seconds: float = 60) -> str:
             pass
         time.sleep(0.3)
     raise AssertionError(f"{url} never showed {needle!r}; last:\n{text[-500:]}")
+
+
+SMALL_HANDBOOK = """\
+apiVersion: opsbook/v1
+service: shop
+teams:
+  - {id: web, name: Web, channels: [{team: db}, {slack: "#web"}]}
+  - {id: db, name: Databases, channels: [{pagerduty: db-oncall}]}
+severities:
+  - {id: critical, rank: 1, pages: true, meaning: Broken now.}
+services:
+  - id: shop
+    name: Shop
+    owner: web
+    dependencies: [{name: Stock, service: stock}]
+    procedures:
+      - id: drain
+        title: Drain the shop
+        steps: [{set_flag: {flag: SHOP_OPEN, value: false}}]
+  - {id: stock, name: Stock, owner: db}
+slos:
+  - {id: uptime, name: Uptime, objective: {metric: availability, operator: ">=", threshold: 99}}
+flags:
+  - {id: SHOP_OPEN, type: boolean, purpose: kill-switch, description: Opens the shop.,
+     default: true}
+alerts:
+  - id: ShopDown
+    summary: The shop is down.
+    severity: critical
+    condition: {expr: up == 0}
+    notify: [{team: web}]
+    incidents: [shop-outage]
+    runbook: {meaning: Nobody can buy.}
+incidents:
+  - {id: shop-outage, title: Shop outage, severity: critical, symptoms: [No orders.],
+     detected_by: [ShopDown]}
+"""
+"""A handbook of one file with a definition of every modelled kind but rollouts and
+checklists, whose references close every cycle the catalog builder knows."""
