@@ -1,61 +1,69 @@
-"""Rendering shared out over forked processes gives what one process gives."""
+"""Rendering shared out over forked processes gives what one process gives.
+
+Forking needs a process with one thread, and a test process may have others (a browser
+driver's, a server's, a test runner's): each test runs its forking in a fresh interpreter.
+"""
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from collections.abc import Sequence
+import json
+import subprocess
+import sys
+from typing import Any
 
-import pytest
-
-from golden import render_example
-from opsbook.core import defaults, parallel
+from conftest import ROOT
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> None:
-    """Forking needs a process with one thread: wait for threads that earlier tests
-    started (a browser driver's executors, a server) to end, and say which did not."""
-    deadline = time.monotonic() + 10
-    while not parallel.can_fork() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    threads = [thread.name for thread in threading.enumerate()]
-    assert parallel.can_fork(), (
-        f"other threads: {threads}, {len(os.listdir('/proc/self/task'))} tasks"
+def _in_a_fresh_process(body: str) -> Any:
+    """What `body` (Python, with `parallel` imported) prints as JSON on its last line."""
+    script = (
+        "import json, os, sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+        "from opsbook.core import defaults, parallel\n"
+        "assert parallel.can_fork()\n" + body
     )
-
-
-def pids(items: Sequence[str]) -> dict[str, str]:
-    return {item: str(os.getpid()) for item in items}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.splitlines()[-1])
 
 
 def test_work_is_done_in_forked_processes_and_merged() -> None:
-    items = [f"page{i}" for i in range(10)]
-    result = parallel.split_map(items, pids, 3)
-    assert sorted(result) == sorted(items)
+    parent, result = _in_a_fresh_process(
+        "pids = lambda items: {item: str(os.getpid()) for item in items}\n"
+        "items = [f'page{i}' for i in range(10)]\n"
+        "print(json.dumps([str(os.getpid()), parallel.split_map(items, pids, 3)]))\n"
+    )
+    assert sorted(result) == sorted(f"page{i}" for i in range(10))
     assert len(set(result.values())) == 3  # this process and two children
-    assert result["page0"] == str(os.getpid())
+    assert result["page0"] == parent
 
 
 def test_an_error_in_a_child_is_raised_in_the_parent() -> None:
-    def fail_on_page1(items: Sequence[str]) -> dict[str, str]:
-        if "page1" in items:
-            raise ValueError("template broke on page1")
-        return pids(items)
+    raised = _in_a_fresh_process(
+        "def fail_on_page1(items):\n"
+        "    if 'page1' in items:\n"
+        "        raise ValueError('template broke on page1')\n"
+        "    return {item: str(os.getpid()) for item in items}\n"
+        "try:\n"
+        "    parallel.split_map(['page0', 'page1', 'page2'], fail_on_page1, 3)\n"
+        "except ValueError as exc:\n"
+        "    print(json.dumps(str(exc)))\n"
+    )
+    assert raised == "template broke on page1"
 
-    with pytest.raises(ValueError, match="template broke on page1"):
-        parallel.split_map(["page0", "page1", "page2"], fail_on_page1, 3)
 
-
-def test_the_example_rendered_on_three_processes_is_the_same(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert parallel.can_fork()  # else the comparison below would not test forking
-    monkeypatch.setattr(parallel, "cores", lambda: 1)
-    alone = render_example()[1]
-    monkeypatch.setattr(parallel, "cores", lambda: 3)
-    monkeypatch.setattr(defaults, "PARALLEL_PAGES", 1)
-    shared = render_example()[1]
-    assert shared == alone
-    assert list(shared) == list(alone)  # the same order too
+def test_the_example_rendered_on_three_processes_is_the_same() -> None:
+    alone, shared, forked = _in_a_fresh_process(
+        "from golden import render_example\n"
+        "parallel.cores = lambda: 1\n"
+        "alone = render_example()[1]\n"
+        "parallel.cores = lambda: 3\n"
+        "defaults.PARALLEL_PAGES = 1\n"
+        "forks = []\n"
+        "real_fork = os.fork\n"
+        "os.fork = lambda: forks.append(1) or real_fork()\n"
+        "shared = render_example()[1]\n"
+        "print(json.dumps([list(alone.items()), list(shared.items()), len(forks)]))\n"
+    )
+    assert forked == 2  # else the comparison would not test forking
+    assert shared == alone  # the same pages, in the same order
