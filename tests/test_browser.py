@@ -68,8 +68,8 @@ def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
     yield url
     httpd.shutdown()
     httpd.server_close()
-    # A request thread lives as long as the browser keeps its connection open; the tests
-    # after these fork (tests/test_parallel.py), which one live thread forbids.
+    # A request thread lives as long as the browser keeps its connection open; later tests
+    # render in forked processes, which a live thread forbids (they would use one core).
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and "process_request" in thread.name:
             thread.join(timeout=10)
@@ -107,7 +107,7 @@ def browser() -> Iterator[Any]:
         yield launched
         launched.close()
     # Playwright's closed event loop lets its executor's threads end without waiting for
-    # them; the tests after these fork (tests/test_parallel.py), which a live thread forbids.
+    # them; later tests render in forked processes, which a live thread forbids.
     for live in threading.enumerate():
         if live.name.startswith("asyncio_"):
             live.join(timeout=10)

@@ -81,8 +81,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[tupl
     yield root, f"http://127.0.0.1:{httpd.server_address[1]}/", fields
     httpd.shutdown()
     httpd.server_close()
-    # Request threads live while the browser keeps a connection open; later tests fork
-    # (tests/test_parallel.py), which a live thread forbids.
+    # Request threads live while the browser keeps a connection open; later tests render
+    # in forked processes, which a live thread forbids.
     for live in threading.enumerate():
         if live is not threading.current_thread() and "process_request" in live.name:
             live.join(timeout=10)
