@@ -18,7 +18,8 @@ from helpers import copy_example, run
 from opsbook.check.validate import validate_paths
 from opsbook.model.layout import url_of
 from opsbook.publish.write import plan_pages
-from opsbook.render.pages import RenderOptions, TemplateProblem, render_handbook
+from opsbook.render.options import RenderOptions
+from opsbook.render.pages import TemplateProblem, render_handbook
 
 
 def test_committed_markdown_is_the_golden_output() -> None:

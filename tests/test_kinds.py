@@ -20,7 +20,7 @@ from opsbook.load import definitions, schema
 from opsbook.load.files import load_paths
 from opsbook.model.build import BUILDERS
 from opsbook.model.layout import Layout
-from opsbook.render import pages
+from opsbook.render import links
 
 PACKAGE = ROOT / "generator" / "opsbook"
 CORPUS = ROOT / "tests" / "corpus"
@@ -64,7 +64,7 @@ def test_the_tables_of_kinds_are_the_registry() -> None:
     assert {k.section for k in KINDS if k.shared} == changes.SHARED
     assert set(validate._LOOKED_INTO) == {k.section for k in KINDS if k.looked_into}
     assert tuple(k.scaffold for k in KINDS if k.scaffold) == editor.SCAFFOLD_KINDS
-    assert set(pages._SECTIONS.values()) == {k.section for k in KINDS if k.model}
+    assert set(links.SECTIONS.values()) == {k.section for k in KINDS if k.model}
     for kind in KINDS:
         for path, target in kind.references:
             assert (path, target) in definitions.REFERENCES[kind.section]

@@ -15,7 +15,9 @@ from opsbook.load.files import SourceFile, load_text
 from opsbook.model import Catalog
 from opsbook.model.build import build_catalog
 from opsbook.model.layout import Layout
-from opsbook.render.pages import RenderOptions, page_jobs, relative, render_handbook
+from opsbook.render.links import relative
+from opsbook.render.options import RenderOptions
+from opsbook.render.pages import page_jobs, render_handbook
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 

@@ -20,7 +20,8 @@ from opsbook.core import defaults
 from opsbook.load.settings import Settings
 from opsbook.model import Catalog
 from opsbook.model.layout import Layout
-from opsbook.render.pages import RenderOptions, environment, page_jobs, render_jobs
+from opsbook.render.options import RenderOptions
+from opsbook.render.pages import environment, page_jobs, render_jobs
 
 sys.path.insert(0, str(ROOT / "bench"))
 from synth import write_catalog

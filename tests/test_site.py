@@ -237,7 +237,7 @@ def test_default_anchors_are_those_of_the_toc_extension(separator: str) -> None:
     """Without a site, pages link to headings by the anchors Python-Markdown would make."""
     from markdown.extensions.toc import slugify
 
-    from opsbook.render.pages import RenderOptions
+    from opsbook.render.options import RenderOptions
 
     headings = [
         "HighErrorRate", "Kill switch: payments.v2 ", "Žlutý kůň — ещё 50 %", "a__b--c  d",

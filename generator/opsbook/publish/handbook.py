@@ -18,7 +18,8 @@ from opsbook.load.settings import Settings, docs_dir, plugin_config, settings_fr
 from opsbook.model.layout import Layout
 from opsbook.publish import tree
 from opsbook.publish.write import Areas
-from opsbook.render.pages import RenderOptions, render_handbook
+from opsbook.render.options import RenderOptions
+from opsbook.render.pages import render_handbook
 
 if TYPE_CHECKING:
     from opsbook.check.validate import Validator

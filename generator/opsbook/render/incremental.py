@@ -18,16 +18,10 @@ from opsbook.check.changes import SHARED, FingerprintCache, Key, changed, neighb
 from opsbook.load.files import SourceFile
 from opsbook.model import Catalog
 from opsbook.releases.records import Release
-from opsbook.render.pages import (
-    SOURCES,
-    Fragments,
-    RenderOptions,
-    environment,
-    page_jobs,
-    render_jobs,
-    source_root,
-    subject,
-)
+from opsbook.render.fragments import Fragments
+from opsbook.render.links import subject
+from opsbook.render.options import RenderOptions
+from opsbook.render.pages import SOURCES, environment, page_jobs, render_jobs, source_root
 
 
 class Renderer:

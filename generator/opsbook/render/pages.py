@@ -8,22 +8,18 @@ and line.
 
 from __future__ import annotations
 
-import datetime
 import functools
-import json
 import os
 import re
 import sys
-import unicodedata
-from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
 
-from opsbook import model
 from opsbook.core import defaults, kinds, parallel, yamltext
 from opsbook.core.diagnostics import OpsbookError
 from opsbook.model import (
@@ -31,42 +27,15 @@ from opsbook.model import (
     Checklist,
     Link,
     Rollout,
-    Source,
 )
-from opsbook.model.checkitems import Check, check_sections, tick_note
+from opsbook.model.checkitems import check_sections
 from opsbook.model.layout import Layout
 from opsbook.releases.records import Release
 from opsbook.render import escape
-
-_NOT_IN_SLUG = re.compile(r"[^\w\s-]")
-
-
-def _default_slugify(text: str, separator: str) -> str:
-    """The anchor Python-Markdown's `toc` extension gives a heading by default (accents
-    folded to ASCII, punctuation dropped, lower case, runs of spaces and separators made one
-    separator), without importing Markdown into a command that never renders HTML."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = _NOT_IN_SLUG.sub("", folded).strip().lower()
-    return re.sub(f"[{re.escape(separator)}\\s]+", separator, words)
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How pages are rendered and linked.
-
-    `root` is the handbook root (the folder of mkdocs.yml): source links are relative to
-    it, or made absolute with `source_url` (such as `https://git.example/ops/blob/main/`).
-    `slugify` must be the one the site's `toc` extension uses, so anchors resolve. `today`
-    decides which flags are shown as expired.
-    """
-
-    root: Path = field(default_factory=Path.cwd)
-    layout: Layout = field(default_factory=Layout)
-    templates: Path | None = None
-    source_url: str | None = None
-    prometheus_url: str | None = None
-    slugify: Callable[[str, str], str] = _default_slugify
-    today: str = field(default_factory=lambda: datetime.date.today().isoformat())
+from opsbook.render.fragments import Fragments
+from opsbook.render.links import SECTIONS, Links, page_of, subject
+from opsbook.render.markers import ACTIVE, checklist_bar, tick
+from opsbook.render.options import RenderOptions
 
 
 def _graph(prometheus: str | None, expr: str) -> str | None:
@@ -134,10 +103,10 @@ def page_jobs(
             values = {kind.variable: definition}
             if kind.releases:
                 values["releases"] = _of(releases, definition)
-            page = _page(layout, definition)
+            page = page_of(layout, definition)
             jobs.append(Job(page, kind.template, values, subject(definition)))
     jobs += [
-        Job(_page(layout, r), "release.md.j2", {"release": r}, subject(r.definition))
+        Job(page_of(layout, r), "release.md.j2", {"release": r}, subject(r.definition))
         for r in releases
     ]
     if root is not None:
@@ -170,7 +139,7 @@ def source_files(
     `root`, each with a function that gives its listing for the source page."""
     base = root.resolve()
     kinds: Sequence[Sequence[Any]] = (
-        *(getattr(catalog, section) for section in _SECTIONS.values()),
+        *(getattr(catalog, section) for section in SECTIONS.values()),
         releases,
     )
     named = {definition.source.path for definitions in kinds for definition in definitions}
@@ -203,7 +172,7 @@ def _listing(path: Path) -> str:
 def _code_text(line: str) -> str:
     """A line of a file as HTML text inside <pre>: every character Markdown or HTML could
     read as markup is a character reference, so nothing in it is markup or script."""
-    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in line.rstrip("\r"))
+    return "".join(f"&#{ord(ch)};" if ch in ACTIVE else ch for ch in line.rstrip("\r"))
 
 
 def render_jobs(
@@ -255,7 +224,7 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         fill=_fill,
         yaml=yamltext.dump,
     )
-    links = _Links(options)
+    links = Links(options)
     env.globals.update(
         href=links.href,
         link=links.link,
@@ -266,8 +235,8 @@ def environment(options: RenderOptions, fragments: Fragments | None = None) -> j
         GENERATED=defaults.GENERATED_MARKER,
         LIST_LIMIT=defaults.LIST_LIMIT,
         checks=check_sections,
-        tick=_tick,
-        checklist_bar=_checklist_bar,
+        tick=tick,
+        checklist_bar=checklist_bar,
         zip=zip,
         memo=(fragments or Fragments()).memo,
     )
@@ -283,105 +252,6 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
         return jinja2.FileSystemBytecodeCache()
     except (OSError, RuntimeError):
         return None
-
-
-class Fragments:
-    """Parts of the pages about many definitions (home, indexes, flags, policy) that a
-    `Renderer` keeps between renders. In a template,
-
-        {% call memo("row", alert) %}...{% endcall %}
-
-    marks a part that shows only that definition and the ones linked with it (by a
-    reference, either way, or of a kind every page shows): it is rendered again only when
-    one of them changed. Without a `Renderer`, every part is rendered.
-    """
-
-    def __init__(self) -> None:
-        self.kept: dict[tuple[str, str, tuple[str, str]], str] = {}
-        self.changed: Container[tuple[str, str]] | None = None  # None: nothing kept holds
-        self.keep = False
-        self._used: dict[tuple[str, str, tuple[str, str]], str] = {}
-
-    @jinja2.pass_context
-    def memo(
-        self, context: jinja2.runtime.Context, name: str, definition: object, caller: Any
-    ) -> str:
-        """The part `caller` renders, or the same part from the last render."""
-        if not self.keep:
-            return str(caller())
-        key = (str(context["page"]), name, subject(definition))
-        text = None if self.changed is None or key[2] in self.changed else self.kept.get(key)
-        if text is None:
-            text = str(caller())
-        self._used[key] = text
-        return text
-
-    def start(self, changed: Container[tuple[str, str]] | None) -> None:
-        """Begin a render in which the parts of `changed` definitions (all, for None) are
-        rendered again."""
-        self.keep, self.changed, self._used = True, changed, {}
-
-    def finish(self) -> None:
-        """Keep the parts of the render just done (only those)."""
-        self.kept, self._used = self._used, {}
-
-
-_KIND_OF: dict[type, kinds.Kind] = {
-    getattr(model, kind.model or ""): kind for kind in kinds.MODELLED
-}
-"""Each model class and its kind (`kinds.KINDS`)."""
-_SECTIONS: dict[type, str] = {cls: kind.section for cls, kind in _KIND_OF.items()}
-
-
-def subject(definition: object) -> tuple[str, str]:
-    """A definition as (section, lower-cased id)."""
-    return _SECTIONS[type(definition)], str(getattr(definition, "id", "")).lower()
-
-
-def _attribute(value: str) -> str:
-    """An HTML attribute value that Markdown leaves alone: HTML's special characters and
-    every character an inline Markdown syntax (core or extension) starts with, as numeric
-    character references."""
-    return "".join(f"&#{ord(ch)};" if ch in _ACTIVE else ch for ch in value)
-
-
-_ACTIVE = frozenset("&<>\"'`\\[]()*_~^{}!=+:|#@$")
-
-
-def _tick(check: Check) -> str:
-    """The invisible marker in front of a checklist item: its id and label, which the
-    site's checklist script reads to keep the item's tick and to copy the list."""
-    optional = "" if check.required else " data-optional"
-    return (
-        f'<span class="opsbook-check" data-check="{_attribute(check.key)}" '
-        f'data-label="{_attribute(check.label)}"{optional}></span>'
-    )
-
-
-def _checklist_bar(definition: Rollout | Checklist, title: str, releases: list[Release]) -> str:
-    """The place where the site's checklist script puts its tool bar (release, progress,
-    reset, copy as Markdown); empty, and so invisible, on the forge. It carries the
-    recorded releases, oldest first, so the page shows their ticks as recorded."""
-    sections = json.dumps([[s.id, s.title] for s in check_sections(definition)])
-    records = [
-        {
-            "release": r.version,
-            "started": r.started_when,
-            "open": r.progress.open_required,
-            "ticks": {
-                key: tick_note(t.by, t.when, t.evidence, t.waived)
-                for key, t in sorted(r.ticks.items())
-            },
-        }
-        for r in sorted(releases, key=lambda r: (r.started, r.version))
-    ]
-    kind = "deployment" if isinstance(definition, Rollout) or releases else "readiness"
-    return (
-        f'<div class="opsbook-checklist" data-checklist="{_attribute(definition.id)}" '
-        f'data-kind="{kind}" data-title="{_attribute(title)}" '
-        f'data-sections="{_attribute(sections)}" '
-        f'data-records="{_attribute(json.dumps(records, ensure_ascii=False))}"></div>'
-    )
 
 
 def _weblink(link: Link) -> str:
@@ -444,85 +314,3 @@ def _template_line(exc: BaseException) -> str:
             where = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
-
-
-def _page(layout: Layout, obj: object) -> str:
-    """The page that shows `obj`, from its kind's `page` and `scope`."""
-    if isinstance(obj, Release):
-        return layout.release(obj.definition.id, obj.version)
-    kind = _KIND_OF.get(type(obj))
-    if kind is None or kind.page is None:
-        raise TypeError(f"no page for {type(obj).__name__}")
-    where, definition = getattr(layout, kind.page), cast(Any, obj)
-    if kind.scope == "service":
-        return str(where(definition.service.id, definition.id))
-    if kind.scope == "own":
-        return str(where(definition.id))
-    return str(where())
-
-
-def relative(page: str, start: str) -> str:
-    """The link from page `start` to page `page`, both relative to the root (as
-    `posixpath.relpath` from the folder of `start`, without asking for the working
-    directory, which relpath does on each of the many thousand links of a large handbook)."""
-    target = page.split("/")
-    here = start.split("/")[:-1]
-    common = 0
-    for a, b in zip(target[:-1], here, strict=False):
-        if a != b:
-            break
-        common += 1
-    return "../" * (len(here) - common) + "/".join(target[common:])
-
-
-class _Links:
-    """Relative links between pages, and links to the YAML a page came from."""
-
-    def __init__(self, options: RenderOptions) -> None:
-        self.options = options
-        self._root = options.root.resolve()
-        self._anchors: dict[str, str] = {}
-        self._sources: dict[str, str | None] = {}  # a definition file → its path from root
-
-    def anchor(self, text: str) -> str:
-        """The anchor the site gives a heading `text` (each text is slugified once)."""
-        found = self._anchors.get(text)
-        if found is None:
-            found = self._anchors[text] = self.options.slugify(text, "-")
-        return found
-
-    @jinja2.pass_context
-    def href(self, context: jinja2.runtime.Context, target: object, anchor: str = "") -> str:
-        """A relative link from the page being rendered to `target` (a page path or a
-        definition), optionally to an anchor on it."""
-        page = target if isinstance(target, str) else _page(self.options.layout, target)
-        kind = _KIND_OF.get(type(target))
-        if kind is not None and kind.scope == "" and not anchor:
-            anchor = self.anchor(cast(Any, target).id)  # a heading on a page about many
-        path = relative(page, context["page"])
-        return f"{path}#{anchor}" if anchor else path
-
-    @jinja2.pass_context
-    def link(self, context: jinja2.runtime.Context, target: object, text: str = "") -> str:
-        """A Markdown link to a definition's page, titled with its id unless told."""
-        label = text or getattr(target, "id", "")
-        return f"[{escape.inline(label)}]({self.href(context, target)})"
-
-    @jinja2.pass_context
-    def source(self, context: jinja2.runtime.Context, source: Source) -> str:
-        """A Markdown link to the definition's file and line."""
-        if source.path not in self._sources:
-            full = Path(os.path.abspath(source.path))
-            inside = full.is_relative_to(self._root)
-            self._sources[source.path] = full.relative_to(self._root).as_posix() if inside else None
-        path = self._sources[source.path]
-        if path is None:
-            return f"{escape.code(source.path)}, line {source.line}"
-        # File names come from the repository too: quoted, so no character of theirs can
-        # end the link's target or carry markup.
-        if self.options.source_url:
-            url = f"{self.options.source_url}{quote(path)}#L{source.line}"
-        else:
-            view = self.options.layout.source_file(path)
-            url = f"{quote(relative(view, context['page']))}#L{source.line}"
-        return f"[{escape.inline(path)}, line {source.line}]({url})"
