@@ -26,18 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.check.values import promql_problem
-from opsbook.formats.imports import LAYOUT, Made, NewDefinitions, Report, pattern
+from opsbook.formats.imports import LAYOUT, Made, NewDefinitions, Report
 from opsbook.formats.prometheus.read import RuleEntry
+from opsbook.formats.prometheus.usable import Rule, by_name, usable
 from opsbook.load.definitions import STAND_INS
-from opsbook.load.nodes import YList, YMap
 from opsbook.model import Alert, Catalog, Team
 from opsbook.model.build.values import slug
 
-_RULE_KEYS = frozenset(
-    {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
-)
-_GROUP_KEYS = frozenset({"name", "rules", "interval"})
 _PAGING_NAMES = ("critical", "page", "pager", "emergency", "p1", "sev1", "high")
 _GRAVITY = ("critical", "page", "emergency", "high", "error", "major", "warning", "minor",
             "low", "ticket", "info", "informational", "none")  # fmt: skip
@@ -66,153 +61,18 @@ class Imported(Report):
         return f"{self.alerts} alert(s) from {self.rules} rule(s)"
 
 
-@dataclass
-class _Rule:
-    entry: RuleEntry
-    name: str
-    expr: str
-    for_: str | None
-    keep_firing_for: str | None
-    labels: dict[str, str]
-    annotations: dict[str, str]
-
-    @property
-    def where(self) -> str:
-        line, column = self.entry.mark
-        return f"{self.entry.path}:{line}:{column}"
-
-
 def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOptions) -> Imported:
     """The alerts of the rules as definitions for the handbook `catalog`."""
     result = Imported()
-    rules = _usable(entries, result)
-    _Builder(catalog, options, result).build(_by_name(rules, result))
+    rules = usable(entries, result)
+    _Builder(catalog, options, result).build(by_name(rules, result))
     return result
-
-
-# --- reading each rule ------------------------------------------------------------------
-
-
-def _usable(entries: list[RuleEntry], result: Imported) -> list[_Rule]:
-    ids, durations = pattern("id"), pattern("duration")
-    usable = []
-    groups_seen: set[int] = set()
-    for entry in entries:
-        node = entry.node
-        line, column = entry.mark
-        where = f"{entry.path}:{line}:{column}"
-        group = entry.group_node
-        if group is not None and id(group) not in groups_seen:
-            groups_seen.add(id(group))
-            for key in sorted(set(group) - _GROUP_KEYS, key=str):
-                mark = group.key_marks.get(key, group.mark)
-                result.not_kept.append(
-                    f"{entry.path}:{mark[0]}:{mark[1]}: group `{entry.group}`: `{key}` has no "
-                    "place in the handbook; not kept"
-                )
-        if isinstance(node.get("record"), str) and not isinstance(node.get("alert"), str):
-            result.not_imported.append(
-                f"{where}: recording rule `{node['record']}`: the handbook documents alerts"
-            )
-            continue
-        name = node["alert"]
-        why = _unusable(node, ids, durations)
-        if why:
-            result.not_imported.append(f"{where}: alert `{name}`: {why}")
-            continue
-        for key in sorted(set(node) - _RULE_KEYS, key=str):
-            mark = node.key_marks.get(key, node.mark)
-            result.not_kept.append(
-                f"{entry.path}:{mark[0]}:{mark[1]}: alert `{name}`: `{key}` has no place in "
-                "the handbook; not kept"
-            )
-        usable.append(
-            _Rule(
-                entry,
-                name,
-                node["expr"],
-                _duration(node.get("for")),
-                _duration(node.get("keep_firing_for")),
-                _texts(node.get("labels")),
-                _texts(node.get("annotations")),
-            )
-        )
-    return usable
-
-
-def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> str | None:
-    """Why a rule cannot become an alert level, or None."""
-    name = node["alert"]
-    if not ids.match(name) or len(name) > 100:
-        return "the name cannot be a handbook id (letters, digits, `_`, `-`, `.`; 100 at most)"
-    expr = node.get("expr")
-    if not isinstance(expr, str) or not expr.strip():
-        return "no `expr`"
-    problem = promql_problem(expr)
-    if problem:
-        return f"`expr` is not PromQL: {problem}"
-    for key in ("for", "keep_firing_for"):
-        value = node.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # Prometheus reads `for: 0` as the text `0`
-        if value is not None and not (isinstance(value, str) and durations.match(value)):
-            return f"`{key}` is `{value}`, not a Prometheus duration"
-    for key in ("labels", "annotations"):
-        value = node.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, YMap):
-            return f"`{key}` is not a mapping"
-        for item in value.values():
-            if isinstance(item, YMap | YList) or item is None:
-                return f"`{key}` holds a value that is not text"
-    return None
-
-
-def _duration(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _texts(value: Any) -> dict[str, str]:
-    """Labels or annotations as text, as Prometheus reads `1` or `true` in them."""
-    if not isinstance(value, YMap):
-        return {}
-    return {str(k): v if isinstance(v, str) else _scalar(v) for k, v in value.items()}
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _by_name(rules: list[_Rule], result: Imported) -> dict[str, list[_Rule]]:
-    """Rules by alert name, in the order first seen; one alert lives in one rule group."""
-    named: dict[str, list[_Rule]] = {}
-    spelled: dict[str, str] = {}
-    for rule in rules:
-        first = spelled.setdefault(rule.name.lower(), rule.name)
-        if first != rule.name:
-            result.not_imported.append(
-                f"{rule.where}: alert `{rule.name}`: differs from `{first}` only in case, and "
-                "handbook ids ignore case"
-            )
-            continue
-        same = named.setdefault(rule.name, [])
-        if same and same[0].entry.group != rule.entry.group:
-            result.not_imported.append(
-                f"{rule.where}: alert `{rule.name}`: also in group `{same[0].entry.group}` "
-                f"({same[0].where}); an alert's rules belong to one group"
-            )
-            continue
-        same.append(rule)
-    return named
 
 
 # --- making definitions -------------------------------------------------------------------
 
 
-class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
+class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
     """Makes an alert of each alert name's rules, and the services, team and severities
     they need."""
 
@@ -226,39 +86,39 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
         self.severities = _Severities(catalog, result)
 
-    def build(self, named: dict[str, list[_Rule]]) -> None:
+    def build(self, named: dict[str, list[Rule]]) -> None:
         self.add(named.items())
         self.severities.write(self.made)
 
-    def ours(self, item: tuple[str, list[_Rule]]) -> Alert | None:
+    def ours(self, item: tuple[str, list[Rule]]) -> Alert | None:
         return self.alerts.get(item[0].lower())
 
-    def differences(self, ours: Alert, item: tuple[str, list[_Rule]]) -> str:
+    def differences(self, ours: Alert, item: tuple[str, list[Rule]]) -> str:
         return _differences(ours, item[1])
 
-    def key(self, item: tuple[str, list[_Rule]]) -> str:
+    def key(self, item: tuple[str, list[Rule]]) -> str:
         return item[0]  # one per name already (`_by_name`)
 
-    def taken(self, item: tuple[str, list[_Rule]], first: tuple[str, list[_Rule]]) -> str:
+    def taken(self, item: tuple[str, list[Rule]], first: tuple[str, list[Rule]]) -> str:
         raise AssertionError(f"alert `{item[0]}` twice")  # pragma: no cover - see `key`
 
-    def refused(self, item: tuple[str, list[_Rule]]) -> str | None:
+    def refused(self, item: tuple[str, list[Rule]]) -> str | None:
         name, rules = item
         if LAYOUT.alert("s", name) == LAYOUT.service("s"):
             return f"{rules[0].where}: alert `{name}`: its page would be its service's page"
         return None
 
-    def service(self, item: tuple[str, list[_Rule]]) -> str:
+    def service(self, item: tuple[str, list[Rule]]) -> str:
         return self._service(item[1][0])
 
-    def definition(self, item: tuple[str, list[_Rule]], service: str) -> dict[str, Any]:
+    def definition(self, item: tuple[str, list[Rule]], service: str) -> dict[str, Any]:
         return self._alert(item[0], item[1], service)
 
-    def count(self, item: tuple[str, list[_Rule]]) -> None:
+    def count(self, item: tuple[str, list[Rule]]) -> None:
         self.report.alerts += 1
         self.report.rules += len(item[1])
 
-    def _service(self, rule: _Rule) -> str:
+    def _service(self, rule: Rule) -> str:
         source = self.options.service
         entry = rule.entry
         if source == "group":
@@ -273,7 +133,7 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
 
     # the alert
 
-    def _alert(self, name: str, rules: list[_Rule], service: str) -> dict[str, Any]:
+    def _alert(self, name: str, rules: list[Rule], service: str) -> dict[str, Any]:
         first = rules[0]
         alert: dict[str, Any] = {"id": name}
         labels = _shared([rule.labels for rule in rules])
@@ -321,7 +181,7 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         return alert
 
     def _level(
-        self, rule: _Rule, shared_labels: dict[str, str], shared_notes: dict[str, str]
+        self, rule: Rule, shared_labels: dict[str, str], shared_notes: dict[str, str]
     ) -> dict[str, Any]:
         labels = {k: v for k, v in rule.labels.items() if k not in shared_labels}
         severity_label = rule.labels.get("severity", "")
@@ -348,7 +208,7 @@ class _Builder(NewDefinitions[tuple[str, list[_Rule]]]):
         return level
 
     def _runbook(
-        self, name: str, first: _Rule, previous: str | None, described: bool
+        self, name: str, first: Rule, previous: str | None, described: bool
     ) -> dict[str, Any]:
         runbook: dict[str, Any] = {}
         if not described:
@@ -463,7 +323,7 @@ def _ordered(severity: dict[str, Any]) -> dict[str, Any]:
 # --- alerts the handbook has ----------------------------------------------------------------
 
 
-def _differences(alert: Alert, rules: list[_Rule]) -> str:
+def _differences(alert: Alert, rules: list[Rule]) -> str:
     """How an alert's rules differ from the handbook's definition of it, in one entry."""
     where = f"{alert.source.path}:{alert.source.line}"
     ours = {_key(_level_labels(alert, level)): level for level in alert.levels}

@@ -1,0 +1,151 @@
+"""Which rules an import can use: each alerting rule read as one level of an alert, by
+alert name; recording rules, rules that do not map and keys without a place in the
+handbook are listed, never dropped silently."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from opsbook.check.values import promql_problem
+from opsbook.formats.imports import Report, pattern
+from opsbook.formats.prometheus.read import RuleEntry
+from opsbook.load.nodes import YList, YMap
+
+_RULE_KEYS = frozenset(
+    {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
+)
+_GROUP_KEYS = frozenset({"name", "rules", "interval"})
+
+
+@dataclass
+class Rule:
+    entry: RuleEntry
+    name: str
+    expr: str
+    for_: str | None
+    keep_firing_for: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+    @property
+    def where(self) -> str:
+        line, column = self.entry.mark
+        return f"{self.entry.path}:{line}:{column}"
+
+
+def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
+    ids, durations = pattern("id"), pattern("duration")
+    usable = []
+    groups_seen: set[int] = set()
+    for entry in entries:
+        node = entry.node
+        line, column = entry.mark
+        where = f"{entry.path}:{line}:{column}"
+        group = entry.group_node
+        if group is not None and id(group) not in groups_seen:
+            groups_seen.add(id(group))
+            for key in sorted(set(group) - _GROUP_KEYS, key=str):
+                mark = group.key_marks.get(key, group.mark)
+                result.not_kept.append(
+                    f"{entry.path}:{mark[0]}:{mark[1]}: group `{entry.group}`: `{key}` has no "
+                    "place in the handbook; not kept"
+                )
+        if isinstance(node.get("record"), str) and not isinstance(node.get("alert"), str):
+            result.not_imported.append(
+                f"{where}: recording rule `{node['record']}`: the handbook documents alerts"
+            )
+            continue
+        name = node["alert"]
+        why = _unusable(node, ids, durations)
+        if why:
+            result.not_imported.append(f"{where}: alert `{name}`: {why}")
+            continue
+        for key in sorted(set(node) - _RULE_KEYS, key=str):
+            mark = node.key_marks.get(key, node.mark)
+            result.not_kept.append(
+                f"{entry.path}:{mark[0]}:{mark[1]}: alert `{name}`: `{key}` has no place in "
+                "the handbook; not kept"
+            )
+        usable.append(
+            Rule(
+                entry,
+                name,
+                node["expr"],
+                _duration(node.get("for")),
+                _duration(node.get("keep_firing_for")),
+                _texts(node.get("labels")),
+                _texts(node.get("annotations")),
+            )
+        )
+    return usable
+
+
+def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> str | None:
+    """Why a rule cannot become an alert level, or None."""
+    name = node["alert"]
+    if not ids.match(name) or len(name) > 100:
+        return "the name cannot be a handbook id (letters, digits, `_`, `-`, `.`; 100 at most)"
+    expr = node.get("expr")
+    if not isinstance(expr, str) or not expr.strip():
+        return "no `expr`"
+    problem = promql_problem(expr)
+    if problem:
+        return f"`expr` is not PromQL: {problem}"
+    for key in ("for", "keep_firing_for"):
+        value = node.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # Prometheus reads `for: 0` as the text `0`
+        if value is not None and not (isinstance(value, str) and durations.match(value)):
+            return f"`{key}` is `{value}`, not a Prometheus duration"
+    for key in ("labels", "annotations"):
+        value = node.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, YMap):
+            return f"`{key}` is not a mapping"
+        for item in value.values():
+            if isinstance(item, YMap | YList) or item is None:
+                return f"`{key}` holds a value that is not text"
+    return None
+
+
+def _duration(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """Labels or annotations as text, as Prometheus reads `1` or `true` in them."""
+    if not isinstance(value, YMap):
+        return {}
+    return {str(k): v if isinstance(v, str) else _scalar(v) for k, v in value.items()}
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def by_name(rules: list[Rule], result: Report) -> dict[str, list[Rule]]:
+    """Rules by alert name, in the order first seen; one alert lives in one rule group."""
+    named: dict[str, list[Rule]] = {}
+    spelled: dict[str, str] = {}
+    for rule in rules:
+        first = spelled.setdefault(rule.name.lower(), rule.name)
+        if first != rule.name:
+            result.not_imported.append(
+                f"{rule.where}: alert `{rule.name}`: differs from `{first}` only in case, and "
+                "handbook ids ignore case"
+            )
+            continue
+        same = named.setdefault(rule.name, [])
+        if same and same[0].entry.group != rule.entry.group:
+            result.not_imported.append(
+                f"{rule.where}: alert `{rule.name}`: also in group `{same[0].entry.group}` "
+                f"({same[0].where}); an alert's rules belong to one group"
+            )
+            continue
+        same.append(rule)
+    return named
