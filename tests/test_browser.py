@@ -282,7 +282,7 @@ def test_ticks_are_kept_per_release(page: Any, server: str) -> None:
 def recorded() -> Any:
     """The example's record of release 2.4.0 of the canary."""
     from conftest import ROOT
-    from opsbook.releases.records import read_release
+    from opsbook.releases.ticking import read_release
 
     return read_release(ROOT / "docs/checklists" / "releases", canary(), "2.4.0")
 

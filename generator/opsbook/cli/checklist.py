@@ -72,7 +72,7 @@ def items(definition_id: str, config: Path) -> None:
 def start(definition_id: str, version: str, by: str | None, config: Path) -> None:
     """Start release VERSION of ROLLOUT: create its state file, with nothing ticked."""
     from opsbook.load.files import display_path
-    from opsbook.releases.records import start_release
+    from opsbook.releases.ticking import start_release
 
     folder, definition = _open(config, definition_id)
     target = start_release(folder, definition, version, by)
@@ -101,7 +101,7 @@ def tick(
     All items are ticked or, on any problem, none. `--waive` records the item as skipped
     with a reason instead of done.
     """
-    from opsbook.releases.records import tick_items
+    from opsbook.releases.ticking import tick_items
 
     folder, definition = _open(config, definition_id)
     labels = tick_items(folder, definition, version, keys, by, evidence=evidence, waive=waive)
@@ -118,7 +118,7 @@ def tick(
 @CONFIG_OPTION
 def untick(definition_id: str, version: str, keys: tuple[str, ...], by: str, config: Path) -> None:
     """Remove the ticks of ITEMs of release VERSION of ROLLOUT (a tick made by mistake)."""
-    from opsbook.releases.records import tick_items
+    from opsbook.releases.ticking import tick_items
 
     folder, definition = _open(config, definition_id)
     tick_items(folder, definition, version, keys, by, untick=True)
@@ -153,7 +153,8 @@ def status(
     are: a CI step can gate a promotion on it.
     """
     from opsbook.model.checkitems import check_sections, task_list, tick_note
-    from opsbook.releases.records import progress, read_release
+    from opsbook.releases.records import progress
+    from opsbook.releases.ticking import read_release
 
     folder, definition = _open(config, definition_id)
     release = read_release(folder, definition, version)
