@@ -72,7 +72,7 @@ source = pathlib.Path("ops/svc0000.yaml")
 text = source.read_text()
 source.write_text(text.replace("Alert00\\n    summary: ", "Alert00\\n    summary: Edited. ", 1))
 seconds = rebuild()
-assert "Edited" in pathlib.Path("docs/runbooks/svc0000/svc0000alert00.md").read_text()
+assert "Edited" in pathlib.Path("runbooks/svc0000/svc0000alert00.md").read_text()
 source.write_text(text)
 print(seconds)
 """
@@ -152,8 +152,8 @@ def set_aside(root: Path, *folders: str) -> None:
 
 def pages_of(root: Path) -> int:
     return (
-        sum(1 for _ in (root / "docs/runbooks").rglob("*.md"))
-        + sum(1 for _ in (root / "docs/checklists").rglob("*.md"))
+        sum(1 for _ in (root / "runbooks").rglob("*.md"))
+        + sum(1 for _ in (root / "checklists").rglob("*.md"))
         + 1
     )  # the home page, which only the site has
 
@@ -194,7 +194,7 @@ def bench_size(work: Path, alerts: int, repeat: int, schema: Path) -> list[Row]:
     ]
 
     def clean() -> None:
-        set_aside(root, "docs/runbooks", "docs/checklists")
+        set_aside(root, "runbooks", "checklists")
 
     generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
     rows.append(Row("generate", alerts, files, None, median(generate, root, repeat, clean)))
@@ -213,7 +213,7 @@ def bench_build(work: Path, alerts: int, repeat: int) -> list[Row]:
     pages = pages_of(root)
 
     def clean() -> None:
-        set_aside(root, "docs/runbooks", "docs/checklists", "site")
+        set_aside(root, "runbooks", "checklists", "site")
 
     generate = [PY, "-m", "opsbook", "generate", "--today", TODAY]
     build = [PY, "-m", "mkdocs", "build", "--quiet"]
@@ -291,7 +291,7 @@ def bench_prometheus(work: Path, rules: int, repeat: int) -> list[Row]:
     validate = median([PY, "-m", "opsbook", "validate", "--today", TODAY], root, repeat)
 
     def clean() -> None:
-        set_aside(root, "docs/runbooks", "docs/checklists")
+        set_aside(root, "runbooks", "checklists")
 
     generate = median([PY, "-m", "opsbook", "generate", "--today", TODAY], root, repeat, clean)
     pages = pages_of(root)

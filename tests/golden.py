@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def example_pages() -> dict[str, str]:
-    """Every page of the example handbook (paths inside docs/), rendered once per test
+    """Every page of the example handbook (paths of the site), rendered once per test
     run: a copy, so a test may change it."""
     return dict(_example()[1])
 
 
 def example_tree() -> tuple[dict[str, str], dict[str, str]]:
-    """The example's whole docs tree (paths from the root), and its pages (inside docs/),
+    """The example's whole docs tree (paths from the root), and its pages (site paths),
     rendered once per process (`python tests/golden.py` regenerates the files from it)."""
     files, pages = _example()
     return dict(files), dict(pages)

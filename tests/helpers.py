@@ -23,7 +23,10 @@ from opsbook.cli import cli
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 """The environment of the commands the tests run (mkdocs' notice about 2.0 kept quiet)."""
 
-EXAMPLE = ("mkdocs.yml", "mkdocs.opsbook.yml", "overrides", "ops", "docs", "templates")
+EXAMPLE = (
+    *("mkdocs.yml", "mkdocs.opsbook.yml", "overrides", "ops", "templates"),
+    *("docs", "runbooks", "checklists"),
+)
 """What the example handbook is made of."""
 
 

@@ -375,7 +375,7 @@ def test_the_checklist_shows_the_argo_commands(tmp_path: Path) -> None:
     root = shop(tmp_path)
     done = opsbook(root, "generate")
     assert done.returncode == 0, done.stderr
-    page = (root / "docs/checklists" / "search-canary.md").read_text("utf-8")
+    page = (root / "checklists" / "search-canary.md").read_text("utf-8")
     for verb, times in (("promote", 2), ("abort", 4), ("undo", 4)):  # no pause in the last
         said = f"```bash\nkubectl argo rollouts {verb} search-web -n shop\n```"
         assert page.count(said) == times, verb
@@ -383,7 +383,7 @@ def test_the_checklist_shows_the_argo_commands(tmp_path: Path) -> None:
     assert "kubectl argo rollouts get rollout search-web -n shop --watch" in page
     assert "As configured in Argo Rollouts, before this phase's traffic is set:" in page
     assert "```yaml\n- setCanaryScale:\n    replicas: 2\n```" in page
-    plain = (root / "docs/checklists" / "checkout-bg.md").read_text("utf-8")
+    plain = (root / "checklists" / "checkout-bg.md").read_text("utf-8")
     assert "kubectl argo rollouts promote" not in plain
 
 

@@ -284,7 +284,7 @@ def recorded() -> Any:
     from conftest import ROOT
     from opsbook.releases.ticking import read_release
 
-    return read_release(ROOT / "docs/checklists" / "releases", canary(), "2.4.0")
+    return read_release(ROOT / "checklists" / "releases", canary(), "2.4.0")
 
 
 def test_the_recorded_release_opens_with_its_ticks_and_who_made_them(

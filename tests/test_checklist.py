@@ -14,7 +14,7 @@ from helpers import ENV, copy_example, run
 from opsbook.check.validate import validate_paths
 from opsbook.model.checkitems import check_sections, task_list
 
-RECORD = "docs/checklists/releases/concierge-canary/3.0.0.yaml"
+RECORD = "checklists/releases/concierge-canary/3.0.0.yaml"
 ITEM = "prerequisites/staging-environment-provisioned"
 
 
@@ -244,10 +244,10 @@ def test_validate_reports_record_problems_at_file_line_col(root: Path) -> None:
 def test_each_release_gets_a_page_listed_on_its_rollout(root: Path) -> None:
     run(["checklist", "tick", "concierge-canary", "3.0.0", ITEM, "--by", "dana"], root)
     assert run(["generate"], root).exit_code == 0
-    page = (root / "docs/checklists/releases/concierge-canary/3.0.0.md").read_text("utf-8")
+    page = (root / "checklists/releases/concierge-canary/3.0.0.md").read_text("utf-8")
     assert page.startswith("# Aurora Concierge canary rollout: release 3\\.0\\.0\n")
     assert "| done | Staging environment provisioned | `" + ITEM + "` | dana |" in page
-    listing = (root / "docs/checklists/concierge-canary.md").read_text("utf-8")
+    listing = (root / "checklists/concierge-canary.md").read_text("utf-8")
     assert "| [3\\.0\\.0](releases/concierge-canary/3.0.0.md) |" in listing
     assert "| [2\\.4\\.0](releases/concierge-canary/2.4.0.md) |" in listing
 
@@ -258,7 +258,7 @@ def test_a_release_that_differs_only_in_case_is_refused(root: Path) -> None:
     twin = run(["checklist", "start", "concierge-canary", "3.1-rc1"], root)
     assert twin.exit_code == 1
     assert "differs from it only in case" in twin.stderr
-    folder = root / "docs/checklists" / "releases" / "concierge-canary"
+    folder = root / "checklists" / "releases" / "concierge-canary"
     assert not (folder / "3.1-rc1.yaml").exists()
     text = (folder / "3.1-RC1.yaml").read_text("utf-8").replace("3.1-RC1", "3.1-rc1")
     (folder / "3.1-rc1.yaml").write_text(text, "utf-8")  # made by hand, on Linux

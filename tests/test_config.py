@@ -52,7 +52,7 @@ def test_today_in_mkdocs_yml_is_honoured_by_validate_generate_and_build(tmp_path
     assert checked.returncode == 0 and "[flag-expired]" not in checked.stdout, checked.stdout
     assert "[flag-expired]" in opsbook(root, "validate", "--today", real.isoformat()).stdout
     assert opsbook(root, "generate").returncode == 0
-    flags = (root / "docs/runbooks/flags.md").read_text("utf-8")
+    flags = (root / "runbooks/flags.md").read_text("utf-8")
     assert "shop\\.expiring" in flags and "expires " in flags and "Expired on" not in flags
     built = opsbook(root, "build")
     assert built.returncode == 0, built.stderr

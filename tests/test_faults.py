@@ -22,7 +22,7 @@ from helpers import ENV, copy_example, opsbook, tree
 
 pytestmark = pytest.mark.slow
 
-OUTPUT = ("site", "docs/runbooks", "docs/checklists")
+OUTPUT = ("site", "runbooks", "checklists")
 
 
 def snapshot(root: Path) -> dict[str, dict[str, str]]:
@@ -32,7 +32,7 @@ def snapshot(root: Path) -> dict[str, dict[str, str]]:
 def leftovers(root: Path) -> list[str]:
     """Staging folders and temporary pages, which no finished run may leave."""
     found = [p.name for p in root.iterdir() if p.name.startswith(".site-")]
-    for folder in ("docs/runbooks", "docs/checklists"):
+    for folder in ("runbooks", "checklists"):
         found += [p.name for p in (root / folder).rglob(".*opsbook-tmp-*")]
     return found
 
@@ -122,7 +122,7 @@ def test_an_unwritable_handbook_root_is_a_clear_error(built: Path) -> None:
 def test_an_immutable_runbooks_folder_fails_generate_with_nothing_written(built: Path) -> None:
     before = snapshot(built)
     change_every_page(built)
-    with immutable(built / "docs/runbooks" / "onesource"):
+    with immutable(built / "runbooks" / "onesource"):
         failed = opsbook(built, "generate")
     assert failed.returncode == 1
     assert "cannot write" in failed.stderr and "no page was changed" in failed.stderr
@@ -152,7 +152,7 @@ def test_ticking_on_a_full_disk_keeps_the_record(tmp_path: Path) -> None:
     source = copy_example(tmp_path / "source")
     with small_disk(tmp_path / "disk", used_kib(source) + 64) as disk:
         root = Path(shutil.copytree(source, disk / "handbook"))
-        record = root / "docs/checklists" / "releases" / "concierge-canary" / "2.4.0.yaml"
+        record = root / "checklists" / "releases" / "concierge-canary" / "2.4.0.yaml"
         before = record.read_bytes()
         with contextlib.suppress(OSError), (disk / "filler").open("wb") as filler:
             while True:
@@ -195,7 +195,7 @@ def test_pages_left_half_written_by_a_killed_generate_are_removed(built: Path) -
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     dead = int(ended.stdout)
-    folder = built / "docs/runbooks" / "onesource"
+    folder = built / "runbooks" / "onesource"
     stale = folder / f".higherrorrate.md.opsbook-tmp-{dead}"
     stale.write_text("half a page", "utf-8")
     change_every_page(built)
@@ -219,7 +219,7 @@ def test_a_generate_killed_while_writing_changes_no_page(tmp_path: Path) -> None
     footer = (resources.files("opsbook") / "templates" / "footer.md.j2").read_text("utf-8")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "footer.md.j2").write_text(footer + "\nChanged.\n", "utf-8")
-    watched = tmp_path / "docs/runbooks" / "svc0000"
+    watched = tmp_path / "runbooks" / "svc0000"
     started = subprocess.Popen(
         [sys.executable, "-m", "opsbook", "generate"],
         cwd=tmp_path,

@@ -506,7 +506,7 @@ def test_the_flags_page_shows_what_a_flag_system_serves(tmp_path: Path) -> None:
     root = shop(tmp_path)
     done = opsbook(root, "generate")
     assert done.returncode == 0, done.stderr
-    page = (root / "docs/runbooks" / "flags.md").read_text("utf-8")
+    page = (root / "runbooks" / "flags.md").read_text("utf-8")
     assert "| Served by | a flag system, evaluated at run time |" in page
     assert "`classic` = `classic` (50%); `compact` = `compact` (30%)" in page
     assert "disabled** there, so the code's own default applies" in page

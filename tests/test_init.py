@@ -24,7 +24,7 @@ def test_init_makes_a_handbook_that_passes_strict_validation_and_builds_offline(
     for name in (
         "mkdocs.yml", "ops/policy.yaml", "ops/shop.yaml", "docs/contributing.md",
         "schemas/opsbook.schema.json", ".pre-commit-config.yaml", ".github/workflows/opsbook.yml",
-        ".gitignore", "docs/runbooks/shop/shoperrorratehigh.md", "docs/checklists/shop-release.md",
+        ".gitignore", "runbooks/shop/shoperrorratehigh.md", "checklists/shop-release.md",
         "docs/index.md", "mkdocs.opsbook.yml", "overrides/main.html",
     ):  # fmt: skip
         assert (root / name).is_file(), name
@@ -64,13 +64,13 @@ def test_the_handbook_made_by_init_has_every_kind_of_definition(tmp_path: Path) 
 
 def test_init_refuses_to_touch_existing_files_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text("site_name: mine\n", "utf-8")
-    (tmp_path / "docs/runbooks").mkdir(parents=True)
+    (tmp_path / "runbooks").mkdir(parents=True)
     refused = opsbook(tmp_path, "init")
     assert refused.returncode == 1
     assert "nothing was written" in refused.stderr
     assert "mkdocs.yml" in refused.stderr and "runbooks" in refused.stderr
     assert (tmp_path / "mkdocs.yml").read_text("utf-8") == "site_name: mine\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "mkdocs.yml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "runbooks"]
 
 
 def test_the_starters_pre_commit_config_is_valid(tmp_path: Path) -> None:

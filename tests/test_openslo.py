@@ -93,7 +93,7 @@ def test_the_service_page_shows_description_queries_and_budget(tmp_path: Path) -
     root = imported(tmp_path)
     done = opsbook(root, "generate")
     assert done.returncode == 0, done.stderr
-    page = (root / "docs/runbooks" / "checkout" / "index.md").read_text("utf-8")
+    page = (root / "runbooks" / "checkout" / "index.md").read_text("utf-8")
     assert "### Checkout availability" in page
     assert "Shoppers can pay. Below target, stop feature rollouts" in page
     assert (
@@ -109,7 +109,7 @@ def test_the_service_page_shows_description_queries_and_budget(tmp_path: Path) -
     assert "| `checkout-p95 <= 0.4` for 95% of time slices |" in page
     assert "| 1M, calendar from 2026\\-01\\-01 00\\:00\\:00 \\(Europe/Berlin\\) |" in page
     assert "5\\% of the 1m slices may be bad \\(a slice is good when 90\\% of it is\\)" in page
-    search = (root / "docs/runbooks" / "search" / "index.md").read_text("utf-8")
+    search = (root / "runbooks" / "search" / "index.md").read_text("utf-8")
     assert "sum:search.requests{env:prod}.as_count()" in search
 
 

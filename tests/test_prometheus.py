@@ -216,7 +216,7 @@ def test_the_page_shows_each_levels_promql_and_opens_it_in_prometheus(tmp_path: 
     )
     config.write_text(text, "utf-8")
     assert opsbook(root, "build").returncode == 0
-    page = (root / "docs/runbooks" / "shop" / "kubepodcrashlooping.md").read_text("utf-8")
+    page = (root / "runbooks" / "shop" / "kubepodcrashlooping.md").read_text("utf-8")
     assert "-   warning, for `15m`, keeps firing `5m`, `window`=`long`:" in page
     assert "```promql\n    increase(kube_pod_container_status_restarts_total[15m]) > 3\n" in page
     graph = (

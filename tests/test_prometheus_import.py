@@ -311,7 +311,7 @@ def test_several_teams_and_no_owner_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_page_shows_templates_as_readable_placeholders(tmp_path: Path) -> None:
     root, _ = imported(tmp_path)
     assert opsbook(root, "generate").returncode == 0
-    page = (root / "docs/runbooks" / "storage" / "volumealmostfull.md").read_text("utf-8")
+    page = (root / "runbooks" / "storage" / "volumealmostfull.md").read_text("utf-8")
     assert "Volume ‹persistentvolumeclaim› is almost full." in page
     assert "Only ‹value› of ‹persistentvolumeclaim› is free." in page
     assert "{{" not in page

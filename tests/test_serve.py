@@ -60,9 +60,7 @@ def test_editing_a_definition_or_a_template_rerenders_the_page(served: tuple[Pat
         definitions.read_text().replace("The 5xx rate is above 0.3%.", "Edited while serving.")
     )
     wait_for(url, "Edited while serving.")
-    assert (
-        "Edited while serving." in (root / "docs/runbooks/onesource/higherrorrate.md").read_text()
-    )
+    assert "Edited while serving." in (root / "runbooks/onesource/higherrorrate.md").read_text()
     footer = root / "templates/footer.md.j2"
     footer.write_text("Footer changed while serving.\n")
     wait_for(url, "Footer changed while serving.")

@@ -72,18 +72,26 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
+def sources(handbook: Path) -> dict[str, str]:
+    """The digest of each file the site is made from, by its path in the site."""
+    found = tree(handbook / "docs")
+    for folder in ("runbooks", "checklists"):
+        found |= {f"{folder}/{path}": digest for path, digest in tree(handbook / folder).items()}
+    return found
+
+
 def test_an_edited_alert_renders_only_the_pages_that_changed(handbook: Path) -> None:
     """After one edited alert, the pages written again are those whose Markdown changed
     (the alert's, its service's, the home page's, the source page's) and the files about
     all pages; every other file is the previous site's own, and the whole site is the
     one a clean build writes."""
-    docs = tree(handbook / "docs")
+    docs = sources(handbook)
     before = inodes(handbook / "site")
     edit(handbook / "ops/cinematic.yaml", ALERT, ALERT.replace("summary: ", "summary: Edited. "))
     said = built(handbook)
     count = rendered(said)
     assert count is not None, said
-    changed_md = {path for path, digest in tree(handbook / "docs").items() if docs[path] != digest}
+    changed_md = {path for path, digest in sources(handbook).items() if docs[path] != digest}
     assert f"{ALERT_PAGE.removesuffix('/index.html')}.md" in changed_md
     assert count[0] == len(changed_md) and count[1] > 60
     after = inodes(handbook / "site")

@@ -49,8 +49,7 @@ def init_handbook(directory: Path) -> list[str]:
     writes nothing, when any of them exists or generated output is already there."""
     files = starter_files()
     taken = [name for name in files if (directory / name).exists()]
-    docs = defaults.DOCS_DIR
-    for folder in (f"{docs}/{defaults.RUNBOOKS_DIR}", f"{docs}/{defaults.CHECKLISTS_DIR}"):
+    for folder in (defaults.RUNBOOKS_DIR, defaults.CHECKLISTS_DIR):
         if (directory / folder).exists():
             taken.append(folder)
     if taken:

@@ -35,7 +35,7 @@ def validate(
     config: Path,
 ) -> None:
     """Check definitions (default: the handbook's, ops/) and release records (default:
-    docs/checklists/releases/), and print every problem at once.
+    checklists/releases/), and print every problem at once.
 
     Release state files given as PATHS are checked against the handbook's definitions.
     Exits 0 when there are no errors, 1 when problems were found, 2 on usage errors.

@@ -24,7 +24,7 @@ _BY_OPTION = click.option("--by", required=True, metavar="NAME", help="Who does 
 @click.group()
 def checklist() -> None:
     """Work through a rollout's checklist for one release, recorded in
-    docs/checklists/releases/<rollout>/<release>.yaml."""
+    checklists/releases/<rollout>/<release>.yaml."""
 
 
 def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
@@ -45,7 +45,7 @@ def _open(config: Path, definition_id: str) -> tuple[Path, Rollout | Checklist]:
     if result.catalog is None:
         click.echo(f"opsbook: {len(errors)} error(s) in the definitions; fix them first", err=True)
         sys.exit(1)
-    releases = handbook.docs_root / handbook.layout.releases
+    releases = handbook.releases_root
     return releases, find_definition(result.catalog, definition_id)
 
 

@@ -30,7 +30,7 @@ def _tree(handbook: Handbook) -> Tree:
     from opsbook.publish import pipeline
 
     output = pipeline.run(handbook, report=report)
-    return Tree(pipeline.plan(handbook, output), handbook.docs, output.pages, output.nav)
+    return Tree(pipeline.plan(handbook, output), handbook.sources, output.pages, output.nav)
 
 
 @click.command()
@@ -38,9 +38,9 @@ def _tree(handbook: Handbook) -> Tree:
 @CONFIG_OPTION
 @TODAY_OPTION
 def generate(check: bool, config: Path, today: str | None) -> None:
-    """Validate, then write the docs tree: the pages under docs/ (runbooks/, checklists/,
-    the home page, assets/opsbook/) and, beside mkdocs.yml, mkdocs.opsbook.yml with the
-    navigation and overrides/main.html. Any engine that reads mkdocs.yml builds it.
+    """Validate, then write the docs tree: the pages in runbooks/ and checklists/, the home
+    page and assets/opsbook/ under docs/ and, beside mkdocs.yml, mkdocs.opsbook.yml with
+    the navigation and overrides/main.html.
 
     Only generated files are replaced or removed; hand-written files are never touched.
     With --check, exits 1 when the committed files differ from the definitions.
@@ -119,34 +119,27 @@ def build(
 @ENGINE_OPTION
 def serve(config: Path, dev_addr: str, engine: str) -> None:
     """Preview the handbook; editing ops/ or templates/ rebuilds and reloads the page."""
-    import threading
-
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
 
     from opsbook.publish.engines import quiet_material, setup_logging
     from opsbook.publish.handbook import load_handbook
-    from opsbook.publish.preview import TreeWriter, serve_zensical, watch
+    from opsbook.publish.preview import TreeWriter, serve_mirrored
 
     require(config, "serve")
     setup_logging(True)
     quiet_material()
     writer = TreeWriter(load_handbook(config), lambda line: click.echo(line, err=True))
-    with_plugin = engine == "mkdocs" and _names_plugin(config)
-    if not with_plugin and not writer.write():
-        sys.exit(1)
-    if engine == "zensical":
-        serve_zensical(config, dev_addr, writer)
-        return
-    stop = threading.Event()
-    if not with_plugin:  # the plugin writes the tree itself, between mkdocs' rebuilds
-        threading.Thread(target=watch, args=(writer, stop), daemon=True).start()
     try:
-        mkdocs_serve(config_file=str(config), dev_addr=dev_addr, livereload=True)
+        if engine == "mkdocs" and _names_plugin(config):
+            # The plugin writes the tree itself, between mkdocs' rebuilds.
+            mkdocs_serve(config_file=str(config), dev_addr=dev_addr, livereload=True)
+        elif writer.write():
+            serve_mirrored(config, dev_addr, writer, engine)
+        else:
+            sys.exit(1)
     except MkDocsException as exc:
         raise OpsbookError(str(exc)) from exc
-    finally:
-        stop.set()
 
 
 def _names_plugin(config: Path) -> bool:
@@ -187,7 +180,8 @@ def init(directory: Path, today: str | None) -> None:
         os.chdir(before)
     for name in written:
         click.echo(f"wrote {directory / name}")
-    click.echo(f"generated {len(plan.write)} file(s): the docs tree in {directory / handbook.docs}")
+    folders = ", ".join(f"{directory / f}/" for f in (*handbook.layout.folders, handbook.docs))
+    click.echo(f"generated {len(plan.write)} file(s): the docs tree in {folders}")
     click.echo(
         f"next: cd {directory} && opsbook validate && opsbook build (then open site/index.html)"
     )

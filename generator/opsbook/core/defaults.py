@@ -13,14 +13,16 @@ DEFAULT_DEFINITIONS_DIR = "ops"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 DOCS_DIR = "docs"
-"""The docs folder (mkdocs' `docs_dir`): the generated pages are written inside it, beside
-the hand-written ones, so any engine that reads mkdocs.yml finds every page there."""
+"""The docs folder (mkdocs' `docs_dir`): the hand-written pages, the generated home page and
+the assets."""
 
 RUNBOOKS_DIR = "runbooks"
-"""Inside the docs folder: the generated runbooks, incident, flag, service and policy pages."""
+"""Beside mkdocs.yml, published under its name: the generated runbooks, incident, flag,
+service and policy pages."""
 
 CHECKLISTS_DIR = "checklists"
-"""Inside the docs folder: the generated deployment and readiness checklists."""
+"""Beside mkdocs.yml, published under its name: the generated deployment and readiness
+checklists, and the release records."""
 
 ASSETS_DIR = "assets/opsbook"
 """Inside the docs folder: the checklist script and style and the vendored Mermaid."""
@@ -31,7 +33,7 @@ scripts and styles the generated pages need, for any engine that reads mkdocs.ym
 
 RELEASES_DIR = "releases"
 """Inside the checklists folder: one folder per rollout, one state file per release
-(`docs/checklists/releases/<rollout>/<release>.yaml`), kept by `opsbook checklist`."""
+(`checklists/releases/<rollout>/<release>.yaml`), kept by `opsbook checklist`."""
 
 SOURCES_DIR = "source"
 """Inside the runbooks folder: one page per definition file, its lines numbered and

@@ -141,7 +141,7 @@ def _item_check(section: str) -> Any:
 
 @cache
 def release_validator() -> Draft202012Validator:
-    """The validator of release state files (`docs/checklists/releases/<rollout>/<v>.yaml`)."""
+    """The validator of release state files (`checklists/releases/<rollout>/<v>.yaml`)."""
     folder = resources.files("opsbook") / "schemas"
     from jsonschema import Draft202012Validator
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from opsbook.core import defaults
 from opsbook.core.diagnostics import OpsbookError
 from opsbook.load.settings import config_document
+from opsbook.publish.sources import STAGED, Sources, clean_stale, copy_config
 from opsbook.publish.tree import THEME_DIR, THEME_FILE
 from opsbook.publish.write import Plan
 
@@ -36,18 +36,14 @@ ENGINES = ("mkdocs", "zensical")
 
 @dataclass(frozen=True)
 class Tree:
-    """A docs tree to publish: what writing it changes (paths from the root), the docs
-    folder's name, and the pages and navigation (handed to the opsbook plugin, when
-    mkdocs.yml has it, so nothing is done twice)."""
+    """A docs tree to publish: what writing it changes (paths from the root), where the
+    site's sources are kept, and the pages and navigation (handed to the opsbook plugin,
+    when mkdocs.yml has it, so nothing is done twice)."""
 
     plan: Plan
-    docs: str
+    sources: Sources
     pages: dict[str, str]
     nav: list[Any]
-
-
-_SOURCES = ".opsbook-build-"
-"""Beside mkdocs.yml: `.opsbook-build-<pid>-…`, the docs tree an engine builds from."""
 
 
 def build_site(
@@ -56,9 +52,9 @@ def build_site(
     """Build the site of `config_file` with `engine` from the new docs tree, swap it in for
     `site_dir` (default: its `site_dir`), then write the tree into the handbook.
 
-    The engine reads a copy of the docs folder (hard links, so it costs little) with the
-    tree written into it, and builds into a new folder: a failure anywhere, or a kill,
-    leaves the site and the docs tree as they were.
+    The engine reads a copy of the docs folder with the generated folders inside (hard
+    links, so it costs little) and the tree written into it, and builds into a new folder:
+    a failure anywhere, or a kill, leaves the site and the docs tree as they were.
     """
     from opsbook.publish import cache
     from opsbook.publish.write import apply_plan
@@ -126,43 +122,33 @@ def _unmake(made: list[str], root: Path) -> None:
 
 
 def _sources(root: Path, tree: Tree) -> Path:
-    """A copy of the docs folder, by hard links, with the new tree written into it."""
+    """A copy of the site's sources, by hard links, with the new tree written into it."""
     from opsbook.publish.write import Plan, apply_plan
 
-    sources = Path(tempfile.mkdtemp(prefix=f"{_SOURCES}{os.getpid()}-", dir=root))
-    docs = root / tree.docs
-    for folder, dirs, files in os.walk(docs):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        into = sources / tree.docs / Path(folder).relative_to(docs)
-        into.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            try:
-                os.link(os.path.join(folder, name), into / name)
-            except OSError:  # another file system, or no hard links there
-                shutil.copy2(os.path.join(folder, name), into / name)
-    (sources / tree.docs).mkdir(parents=True, exist_ok=True)
+    sources = Path(tempfile.mkdtemp(prefix=f"{STAGED}{os.getpid()}-", dir=root))
+    where = tree.sources
+    where.stage(root, sources)
     if (root / THEME_DIR).is_dir():
         shutil.copytree(root / THEME_DIR, sources / THEME_DIR)
     shutil.copy2(root / defaults.ENGINE_CONFIG, sources / defaults.ENGINE_CONFIG)
     # Written under temporary names and renamed, so the linked files keep their bytes.
-    inside = Plan(
-        write=dict(tree.plan.write),
-        remove=[p for p in tree.plan.remove if (sources / p).exists()],
-    )
+    write = {where.staged(p): text for p, text in tree.plan.write.items()}
+    # A page an earlier version generated inside the docs folder is staged where its
+    # successor is written: removing it there would remove the new page.
+    gone = (where.staged(p) for p in tree.plan.remove)
+    inside = Plan(write, [p for p in gone if p not in write and (sources / p).exists()])
     apply_plan(inside, sources)
     return sources
 
 
 def _clean_stale_sources(root: Path) -> None:
-    """Remove the copies of the docs folder that killed builds left beside mkdocs.yml."""
+    """Remove the copies of the sources and the Zensical configs that killed builds left
+    beside mkdocs.yml."""
     from opsbook.publish.write import process_alive
 
+    clean_stale(root)
     for entry in os.scandir(root):
-        if entry.name.startswith(_SOURCES) and entry.is_dir(follow_symlinks=False):
-            pid = entry.name[len(_SOURCES) :].split("-", 1)[0]
-            if pid.isdigit() and not process_alive(int(pid)):
-                shutil.rmtree(entry.path, ignore_errors=True)
-        elif ".zensical-" in entry.name and entry.name.endswith(".yml"):
+        if ".zensical-" in entry.name and entry.name.endswith(".yml"):
             pid = entry.name.rsplit(".zensical-", 1)[1].removesuffix(".yml")
             if pid.isdigit() and not process_alive(int(pid)):
                 os.unlink(entry.path)
@@ -189,7 +175,7 @@ def _mkdocs(
         config = load_config(
             str(config_file),
             site_dir=str(staging),
-            docs_dir=str(sources / tree.docs),
+            docs_dir=str(sources / tree.sources.docs),
             **overrides,
         )
         if in_mkdocs_yml.get("nav") is None:
@@ -199,6 +185,7 @@ def _mkdocs(
         plugin = config.plugins.get("opsbook")
         if plugin is not None:
             plugin.prepared = (tree.pages, tree.nav)
+            plugin.staged = True  # the generated folders are in the staged docs folder
         return config
 
     previous = cache.load(config_file.resolve().parent, target)
@@ -231,14 +218,11 @@ def _zensical(config_file: Path, staging: Path, sources: Path, tree: Tree) -> No
         ) from exc
     # Zensical appends the lists of an inherited file to those inheriting it: mkdocs.yml
     # is copied into the sources, inheriting the new engine config there instead.
-    inherit = f"INHERIT: {defaults.ENGINE_CONFIG}"
-    text = config_file.read_text("utf-8")
-    text, found = re.subn(r"(?m)^INHERIT:.*$", inherit, text)
-    (sources / config_file.name).write_text(text if found else f"{inherit}\n{text}", "utf-8")
+    copy_config(config_file, sources, defaults.ENGINE_CONFIG)
     settings: dict[str, Any] = {
         "INHERIT": (sources / config_file.name).relative_to(root).as_posix(),
         "site_dir": site,
-        "docs_dir": (sources / tree.docs).relative_to(root).as_posix(),
+        "docs_dir": (sources / tree.sources.docs).relative_to(root).as_posix(),
     }
     theme = config_document(config_file).get("theme")
     if not (isinstance(theme, dict) and theme.get("custom_dir")):

@@ -17,6 +17,7 @@ from opsbook.load.options import check_options
 from opsbook.load.settings import Settings, docs_dir, plugin_config, settings_from_options
 from opsbook.model.layout import Layout
 from opsbook.publish import tree
+from opsbook.publish.sources import Sources
 from opsbook.publish.write import Areas
 from opsbook.render.options import RenderOptions
 from opsbook.render.pages import render_handbook
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Handbook:
-    """Where a handbook's definitions, templates and generated pages are (the pages'
-    paths, `layout`, are inside the docs folder, `docs`: mkdocs' `docs_dir`), and how its
-    definitions are checked (`settings`: rule levels, strictness, today)."""
+    """Where a handbook's definitions, templates and pages are (the pages' paths, `layout`,
+    are paths of the site: the generated folders at the root, the home page and the assets
+    in the docs folder, `docs`: mkdocs' `docs_dir`), and how its definitions are checked
+    (`settings`: rule levels, strictness, today)."""
 
     root: Path
     definitions: str = defaults.DEFAULT_DEFINITIONS_DIR
@@ -55,42 +57,46 @@ class Handbook:
             return str(path)
 
     @property
-    def docs_root(self) -> Path:
-        """The docs folder, where the pages of the layout are written."""
-        return self.root / self.docs
+    def sources(self) -> Sources:
+        """Where the site's pages are kept: the docs folder and the generated folders."""
+        return Sources(self.docs, self.layout.folders)
 
     @property
     def areas(self) -> Areas:
         """What `opsbook generate` owns in the handbook: the generated folders and files."""
-        docs, layout = self.docs, self.layout
+        layout = self.layout
         return Areas(
-            folders=(
-                f"{docs}/{layout.runbooks}",
-                f"{docs}/{layout.checklists}",
-                f"{docs}/{defaults.ASSETS_DIR}",
-            ),
-            files=(f"{docs}/{layout.home()}", defaults.ENGINE_CONFIG, tree.THEME_FILE),
+            folders=(layout.runbooks, layout.checklists, f"{self.docs}/{defaults.ASSETS_DIR}"),
+            files=(f"{self.docs}/{layout.home()}", defaults.ENGINE_CONFIG, tree.THEME_FILE),
+            retired=(f"{self.docs}/{layout.runbooks}", f"{self.docs}/{layout.checklists}"),
         )
 
     def navigation(self, catalog: Catalog, pages: dict[str, str]) -> list[Any]:
         """The navigation of the generated pages, then the hand-written ones."""
-        others = tree.hand_written(self.docs_root, pages)
+        others = tree.hand_written(self.sources.files(self.root, clashes=False), pages)
         return tree.navigation(catalog, self.layout, others, self.nav_limit)
 
     def tree(
         self, catalog: Catalog, pages: dict[str, str], nav: list[Any] | None = None
     ) -> dict[str, str]:
-        """The whole docs tree, by path from the root: the pages and assets under the docs
-        folder, the engine config (with the navigation) and its theme beside mkdocs.yml."""
-        files = {f"{self.docs}/{page}": text for page, text in pages.items()}
-        files.update({f"{self.docs}/{path}": text for path, text in tree.assets().items()})
+        """The whole docs tree, by path from the root: the generated folders' pages, the
+        home page and the assets in the docs folder, the engine config (with the
+        navigation) and its theme beside mkdocs.yml."""
+        sources = self.sources
+        files = {sources.file_of(page): text for page, text in pages.items()}
+        files.update({sources.file_of(path): text for path, text in tree.assets().items()})
         files.update(tree.beside_config(nav or self.navigation(catalog, pages)))
         return files
 
     @property
+    def releases_root(self) -> Path:
+        """The folder of release state files (in the generated checklists folder)."""
+        return self.root / self.layout.releases
+
+    @property
     def releases_path(self) -> str:
         """The folder of release state files, as a path from the working directory."""
-        path = self.docs_root / self.layout.releases
+        path = self.releases_root
         try:
             return os.path.relpath(path)
         except ValueError:  # another drive on Windows

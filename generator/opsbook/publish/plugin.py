@@ -1,4 +1,5 @@
-"""The mkdocs adapter: `plugins: [opsbook]` validates and writes the docs tree.
+"""The mkdocs adapter: `plugins: [opsbook]` validates and writes the docs tree, and adds
+the generated folders (`runbooks/`, `checklists/` beside mkdocs.yml) to mkdocs' files.
 
 A convenience over `opsbook generate` (the same tree, any engine builds it): it only
 translates between mkdocs and the library, whose functions the CLI calls too. It also adds
@@ -60,6 +61,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def __init__(self) -> None:
         self.prepared: Any = None  # (pages, nav) of a tree `opsbook build` has written
+        self.staged = False  # whether the docs folder is `opsbook build`'s staged copy
         self.generated: set[str] = set()
         self.validator: Any = None  # kept across the rebuilds of `serve` (see on_startup)
         self.renderer: Any = None
@@ -161,6 +163,24 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if config_document(Path(config.config_file_path)).get("nav") is None:
             config.nav = nav
 
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """The generated folders' files, published under their own names and in the order
+        mkdocs gives the docs folder's (a build from `opsbook build`'s staged copy, which
+        has them in its docs folder, makes the same site). That copy needs nothing."""
+        from mkdocs.structure.files import File, set_exclusions
+
+        if self.staged:
+            return files
+        root, sources = self.handbook.root, self.handbook.sources
+        added = []
+        with _as_plugin_error():
+            for page, _ in sources.folder_files(root):
+                if files.get_file_from_path(page) is not None:
+                    raise sources.clash(root, page)
+                added.append(File(page, str(root), config.site_dir, config.use_directory_urls))
+        set_exclusions(added, config)
+        return Files(sorted([*files, *added], key=lambda file: _walked(file.src_uri)))
+
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         """Titles enter the theme as HTML-escaped text; material prints them into <title>
         through `striptags`, which unescapes, so `&lt;/title&gt;&lt;script&gt;` in a name
@@ -202,10 +222,21 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.handbook.root / self.handbook.definitions))
+        for folder in self.handbook.layout.folders:
+            if (self.handbook.root / folder).is_dir():
+                server.watch(str(self.handbook.root / folder))
         templates = self.handbook.root / self.handbook.templates
         if templates.is_dir():
             server.watch(str(templates))
         return server
+
+
+def _walked(page: str) -> tuple[tuple[int, bool, str], ...]:
+    """Where mkdocs' walk of a docs folder meets `page`: a folder's files (its index
+    first) before its subfolders, names in order."""
+    *folders, name = page.split("/")
+    last = (0, os.path.splitext(name)[0] not in ("index", "README"), name)
+    return (*((1, False, folder) for folder in folders), last)
 
 
 def _log_problems(validation: Any) -> None:

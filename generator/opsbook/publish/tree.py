@@ -11,7 +11,6 @@ titles from definitions escaped in `<title>`. Nothing here calls Python from the
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -98,21 +97,17 @@ def assets() -> dict[str, str]:
     return found
 
 
-def hand_written(docs: Path, generated: Iterable[str]) -> list[str]:
-    """The Markdown pages of the docs folder that opsbook did not generate, sorted (a
-    page generated before and about to be removed is not one of them)."""
+def hand_written(files: Iterable[tuple[str, Path]], generated: Iterable[str]) -> list[str]:
+    """The Markdown pages among `files` (page path, file) that opsbook did not generate,
+    sorted (a page generated before and about to be removed is not one of them)."""
     from opsbook.publish.write import is_generated
 
     ours = set(generated)
-    found = []
-    for folder, dirs, files in os.walk(docs):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.endswith(".md") and not name.startswith("."):
-                path = Path(folder, name)
-                page = path.relative_to(docs).as_posix()
-                if page not in ours and not is_generated(path):
-                    found.append(page)
+    found = {
+        page
+        for page, path in files
+        if page.endswith(".md") and page not in ours and not is_generated(path)
+    }
     return sorted(found)
 
 
@@ -213,19 +208,18 @@ def config_problems(config: Path) -> list[str]:
 
 
 def _old_layout(config: Path) -> list[str]:
-    """Generated folders left beside mkdocs.yml by an opsbook that wrote them there."""
-    from opsbook.publish.write import is_generated
+    """Release records left in the docs folder, where earlier versions of opsbook kept the
+    generated checklists (their generated pages are removed by the next `generate`)."""
+    from opsbook.load.settings import docs_dir
 
-    found = []
-    for folder in (defaults.RUNBOOKS_DIR, defaults.CHECKLISTS_DIR):
-        index = config.parent / folder / "index.md"
-        if index.is_file() and is_generated(index):
-            found.append(
-                f"{config.parent / folder}/ holds pages where earlier versions of opsbook "
-                f"wrote them; they are now under {defaults.DOCS_DIR}/: move its release "
-                f"records there and remove it (`git rm -r {folder}`)"
-            )
-    return found
+    old = Path(docs_dir(config), defaults.CHECKLISTS_DIR, defaults.RELEASES_DIR).as_posix()
+    new = f"{defaults.CHECKLISTS_DIR}/{defaults.RELEASES_DIR}"
+    if not any((config.parent / old).rglob("*.y*ml")):
+        return []
+    return [
+        f"{config.parent / old}/ holds release records where earlier versions of opsbook "
+        f"kept them; they are read from {new}/ now: move them (`git mv {old} {new}`)"
+    ]
 
 
 def _extension_names(value: Any) -> set[str] | None:

@@ -20,10 +20,12 @@ from opsbook.core.diagnostics import OpsbookError
 @dataclass(frozen=True)
 class Areas:
     """What of the handbook opsbook owns: whole folders (each file in them that carries
-    the marker) and single files, as paths from the root."""
+    the marker) and single files, as paths from the root; `retired`, folders where an
+    earlier version wrote, whose generated files are removed."""
 
     folders: tuple[str, ...]
     files: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
 
     def owns(self, path: str) -> bool:
         return path in self.files or any(path.startswith(f"{f}/") for f in self.folders)
@@ -45,8 +47,8 @@ class Plan:
 def plan_pages(pages: dict[str, str], root: Path, areas: Areas) -> Plan:
     """Compare `pages` with what is on disk in the `areas` opsbook owns."""
     wanted = _ours(pages, areas)
-    plan = _plan_writes(wanted, root)
-    for folder in areas.folders:
+    plan = _plan_writes(wanted, root, areas)
+    for folder in (*areas.folders, *areas.retired):
         for path in sorted((root / folder).rglob("*")):
             page = path.relative_to(root).as_posix()
             if path.name.startswith("."):
@@ -70,7 +72,7 @@ def plan_changes(previous: dict[str, str], pages: dict[str, str], root: Path, ar
         for p, text in wanted.items()
         if previous.get(p) != text or not os.path.isfile(os.path.join(base, p))
     }
-    plan = _plan_writes(changed, root)
+    plan = _plan_writes(changed, root, areas)
     plan.unchanged += len(wanted) - len(changed)
     gone = (p for p in _ours(previous, areas) if p not in pages)
     plan.remove = sorted(p for p in gone if is_generated(root / p))
@@ -82,7 +84,7 @@ def _ours(pages: dict[str, str], areas: Areas) -> dict[str, str]:
     return {p: text for p, text in pages.items() if areas.owns(p)}
 
 
-def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
+def _plan_writes(wanted: dict[str, str], root: Path, areas: Areas) -> Plan:
     plan = Plan()
     folders: dict[str, bool] = {}  # whether a page's folder exists (none do on a first run)
     for page, text in sorted(wanted.items()):
@@ -93,7 +95,7 @@ def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
         if current is None:
             plan.write[page] = text
         elif not _marked(current):
-            raise OpsbookError(f"{page}: a hand-written file is where {_what(page)}")
+            raise OpsbookError(f"{page}: a hand-written file is where {_what(page, areas)}")
         elif current != text:
             plan.write[page] = text
         else:
@@ -101,9 +103,9 @@ def _plan_writes(wanted: dict[str, str], root: Path) -> Plan:
     return plan
 
 
-def _what(path: str) -> str:
+def _what(path: str, areas: Areas) -> str:
     """What a generated file at `path` is, and how to make room for it."""
-    if path.endswith(".md") and "/" not in path.partition("/")[2]:
+    if path.endswith(".md") and path in areas.files:
         return (
             "the generated home page (services, paging alerts, kill switches) belongs; "
             "move it to another name, such as about.md: the navigation lists it"
