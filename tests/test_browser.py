@@ -31,6 +31,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # No host name resolves, so nothing a page asks for leaves the machine; the request
+    # fails with a console error, as a refused one does. Tests that go through many pages
+    # rely on this instead of refusing requests one by one (`context.route`), which sends
+    # every request through Python and made each page load 0.27 s slower.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 
 

@@ -82,6 +82,7 @@ def edit_prose(text: str, node: YMap) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.versionless  # two of opsbook's own paths through the same libraries
 def test_every_prose_edit_renders_what_a_fresh_run_renders(kept: Kept) -> None:
     """For each of the example's definitions in turn: edit it, rebuild with what serve
     keeps, and compare diagnostics and every page with a fresh validation and render."""

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.versionless  # the package's own source and imports
+
 PACKAGE = ROOT / "generator" / "opsbook"
 
 STAGES = (
