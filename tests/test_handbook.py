@@ -72,13 +72,14 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
     runbook = example_pages()["runbooks/onesource/higherrorrate.md"]
     first_screen = runbook.split("## Meaning")[0]
     assert "**What fires:**" in first_screen
-    assert "**How bad:**" in first_screen and "pages the on-call engineer" in first_screen
+    facts = first_screen.split("**How bad:**", 1)[1].split("## Do now")[0]
+    assert "**Paged:** ONESource on\\-call engineer" in facts
+    assert "**Next:** ONESource engineering lead, after 30m" in facts
     do_now = first_screen.split("## Do now\n", 1)[1]
     kill = "```bash\n    kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0\n"
     assert do_now.startswith("\n1.  **Mitigate first** ([all steps](#mitigation)): If a rollout")
     assert kill in do_now
     assert "Where: Kubernetes deployment `onesource`; takes effect within 2m." in do_now
-    assert "**Next:** ONESource engineering lead, after 30m" in do_now
     assert "**Look:** no dashboard or log link is defined" in do_now
     # Where the page came from comes after what to do.
     assert do_now.index("*Generated from") > do_now.index("**Look:**")
@@ -93,6 +94,30 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
     ]
     escalation = runbook.split("## Escalation")[1]
     assert "| L2 | ONESource engineering lead | 30m |" in escalation
+
+
+def test_only_a_level_that_pages_says_paged_and_each_level_has_its_anchor() -> None:
+    """A Slack-only warning never says "Paged"; an alert with a warning and a critical
+    level says, for each apart, how bad it is and whether it pages, under an anchor a
+    runbook_url can name (`#level-warning`)."""
+    pages = example_pages()
+    warning = pages["runbooks/aurora-concierge/conciergeratelimitthreshold.md"]
+    assert "Paged" not in warning
+    assert (
+        '<span id="level-warning"></span>**How bad:** Something trends towards breaking' in warning
+    )
+    assert "**Notifies:** Slack `#aurora-concierge-alerts`; nobody is paged." in warning
+    both = pages["runbooks/aurora-concierge/conciergeapilatencyhigh.md"].split("## Do now")[0]
+    critical, warned = both.split('<span id="level-')[1:]
+    assert critical.startswith('critical"></span>**How bad at [critical]')
+    assert "(pages), when `API latency p95 > 2 s`: Something is broken" in critical
+    assert "**Paged:** On\\-call engineer (PagerDuty `on-call-engineering`)" in critical
+    assert warned.startswith('warning"></span>**How bad at [warning]')
+    assert "Paged" not in warned and "; nobody is paged." in warned
+    for page, text in pages.items():
+        for level in re.findall(r'<span id="level-([^"]+)"></span>(.*)', text):
+            pages_someone = "(pages)" in level[1] or "**Paged:**" in level[1]
+            assert pages_someone != level[1].endswith("nobody is paged."), (page, level)
 
 
 def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() -> None:

@@ -137,6 +137,27 @@ def alert_pages(site: Path) -> list[str]:
     ]
 
 
+def test_a_level_that_does_not_page_never_says_paged_and_its_anchor_leads_to_it(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """As the reader sees it: the Slack-only warning's page says nobody is paged; a link to
+    `#level-warning` on an alert with two levels leads to the warning's facts."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "runbooks/aurora-concierge/conciergeratelimitthreshold/")
+    text = page.locator("article").inner_text()
+    assert "Paged" not in text and "nobody is paged" in text
+    page.goto(server + "runbooks/aurora-concierge/conciergeapilatencyhigh/#level-warning")
+    facts = page.locator("p", has=page.locator("#level-warning"))
+    assert "How bad at warning" in facts.inner_text() and "Paged" not in facts.inner_text()
+    target = page.evaluate("() => document.querySelector(':target')?.parentElement.innerText")
+    assert target == facts.inner_text()  # the link leads to the warning's facts
+    critical = page.locator("p", has=page.locator("#level-critical")).inner_text()
+    assert "Paged: On-call engineer" in critical
+    context.close()
+
+
 def test_each_alert_page_acts_on_its_first_screen(
     browser: Any,  # noqa: F811
     root: Path,  # noqa: F811

@@ -75,7 +75,11 @@ def test_the_starter_exports_rules_promtool_accepts_linked_to_existing_pages(
     for rule in rules_of(root / "prometheus"):
         url = rule["annotations"]["runbook_url"]
         assert url.startswith(SITE)
-        assert (root / "site" / url.removeprefix(SITE) / "index.html").is_file(), url
+        page, _, fragment = url.removeprefix(SITE).partition("#")
+        severity = rule["labels"]["severity"]
+        assert fragment == f"level-{severity}", url  # the level that fired
+        html = (root / "site" / page / "index.html").read_text("utf-8")
+        assert f'id="{fragment}"' in html, url
 
 
 def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
@@ -98,7 +102,7 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
             "annotations": {
                 "dashboard": "https://grafana.example.com/d/pods",
                 "description": "Pod {{ $labels.namespace }}/{{ $labels.pod }} restarts.",
-                "runbook_url": page,
+                "runbook_url": page + "#level-warning",
                 "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
             },
         },
@@ -111,7 +115,7 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
             "annotations": {
                 "dashboard": "https://grafana.example.com/d/pods",
                 "description": "Restarts within five minutes.",
-                "runbook_url": page,
+                "runbook_url": page + "#level-warning",
                 "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
             },
         },
@@ -169,8 +173,8 @@ def test_the_example_handbook_exports_every_alert_level(tmp_path: Path) -> None:
     rules = rules_of(root / "prometheus")
     assert len({r["alert"] for r in rules}) == 21
     for rule in rules:
-        url = rule["annotations"]["runbook_url"]
-        assert (root / "site" / url.removeprefix(SITE) / "index.html").is_file(), url
+        page, _, fragment = rule["annotations"]["runbook_url"].removeprefix(SITE).partition("#")
+        assert f'id="{fragment}"' in (root / "site" / page / "index.html").read_text("utf-8")
 
 
 def test_levels_without_expr_are_listed_and_fail_with_strict(tmp_path: Path) -> None:
@@ -246,6 +250,10 @@ groups:
         expr: vector(1)
         labels: {{severity: info}}
         annotations: {{runbook_url: https://wiki.example.com/old}}
+      - alert: ShopCheckoutSlow
+        expr: vector(1)
+        labels: {{severity: warning}}
+        annotations: {{runbook_url: "{SITE}runbooks/shop/shopcheckoutslow/#level-critical"}}
 """
 OPERATOR_RULES = f"""\
 apiVersion: v1
@@ -295,7 +303,9 @@ def test_check_rules_reports_each_finding_at_its_rule(tmp_path: Path) -> None:
         "../rules/team.yaml:10:16: error [rule-no-runbook",
         "../rules/team.yaml:15:28: error [rule-severity",
         "../rules/team.yaml:16:36: error [rule-runbook-url",
+        "../rules/team.yaml:20:36: error [rule-runbook-url",  # the critical's facts, for a warning
     ]
+    assert f"its page is {SITE}runbooks/shop/shopcheckoutslow/#level-warning" in done.stdout
     assert "PrometheusRule without `spec`" in done.stdout
     assert "a rule needs `alert` or `record`" in done.stdout
     assert "alert `NobodyWroteThis` has no runbook page" in done.stdout

@@ -6,9 +6,9 @@ from __future__ import annotations
 from opsbook.core.diagnostics import Diagnostic
 from opsbook.core.ruleset import RULES
 from opsbook.formats.prometheus.read import RuleEntry
-from opsbook.formats.prometheus.write import page_url
+from opsbook.formats.prometheus.write import level_anchor, page_url
 from opsbook.load.nodes import Mark, YMap
-from opsbook.model import Catalog
+from opsbook.model import Alert, AlertLevel, Catalog
 from opsbook.model.layout import Layout
 
 
@@ -39,24 +39,13 @@ def check_rules(
             )
             continue
         fired.add(alert.id.lower())
-        expected = page_url(site_url, layout, alert)
-        annotations = rule.node.get("annotations")
-        if not isinstance(annotations, YMap):
-            annotations = YMap(rule.mark)
-        url = annotations.get("runbook_url")
-        if url != expected:
-            where = annotations.value_marks["runbook_url"] if url is not None else rule.mark
-            said = f"is `{url}`" if url is not None else "is missing"
-            report(
-                rule,
-                where,
-                "rule-runbook-url",
-                f"`{name}`: runbook_url {said}; its page is {expected}",
-            )
         labels = rule.node.get("labels")
         if not isinstance(labels, YMap):
             labels = YMap(rule.mark)
         severity = labels.get("severity")
+        wrong = _wrong_url(rule, page_url(site_url, layout, alert), _level(alert, severity))
+        if wrong is not None:
+            report(rule, wrong[0], "rule-runbook-url", f"`{name}`: {wrong[1]}")
         documented = {level.severity.id.lower() for level in alert.levels}
         if isinstance(severity, str) and severity.lower() not in documented:
             listed = ", ".join(sorted(level.severity.id for level in alert.levels))
@@ -76,3 +65,29 @@ def check_rules(
                 )
             )  # fmt: skip
     return found
+
+
+def _level(alert: Alert, severity: object) -> AlertLevel | None:
+    """The level of `alert` that a rule's `severity` label names (by severity id or label)."""
+    if not isinstance(severity, str):
+        return None
+    for level in alert.levels:
+        names = {level.severity.id.lower(), level.severity.label.lower()}
+        if severity.lower() in names:
+            return level
+    return None
+
+
+def _wrong_url(rule: RuleEntry, page: str, level: AlertLevel | None) -> tuple[Mark, str] | None:
+    """Where and how a rule's `runbook_url` misses its alert's page (`page`, or the page at
+    `level`'s anchor: the page alone shows every level apart); None when it does not."""
+    expected = f"{page}{level_anchor(level)}" if level is not None else page
+    annotations = rule.node.get("annotations")
+    if not isinstance(annotations, YMap):
+        annotations = YMap(rule.mark)
+    url = annotations.get("runbook_url")
+    if url in (expected, page):
+        return None
+    where = annotations.value_marks["runbook_url"] if url is not None else rule.mark
+    said = f"is `{url}`" if url is not None else "is missing"
+    return where, f"runbook_url {said}; its page is {expected}"

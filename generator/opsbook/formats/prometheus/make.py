@@ -140,9 +140,9 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
         labels.pop("severity", None)  # each level's own
         annotations = _shared([rule.annotations for rule in rules])
         annotations.pop("runbook_url", None)  # export sets it to the page
-        previous = first.annotations.get("runbook_url")
+        previous = _page_of(first.annotations.get("runbook_url"))
         for rule in rules[1:]:
-            other = rule.annotations.get("runbook_url")
+            other = _page_of(rule.annotations.get("runbook_url"))
             if other is not None and other != previous:
                 self.result.not_kept.append(
                     f"{rule.where}: alert `{name}`: runbook_url `{other}` differs from the "
@@ -360,3 +360,9 @@ def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 def _shown(key: Iterable[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in key) + "}"
+
+
+def _page_of(url: str | None) -> str | None:
+    """A runbook_url without the level fragment opsbook's export adds (`#level-warning`):
+    the levels of one alert lead to one page."""
+    return url.split("#level-", 1)[0] if url is not None else None

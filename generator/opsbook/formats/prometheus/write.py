@@ -45,7 +45,7 @@ def export_rules(catalog: Catalog, layout: Layout, site_url: str, kind: str = "r
             if not level.condition.expr:
                 result.left_out.append(f"{alert.id} ({level.severity.id})")
                 continue
-            rules.append(_rule(alert, level, page_url(site_url, layout, alert)))
+            rules.append(_rule(alert, level, page_url(site_url, layout, alert, level)))
             result.rules += 1
     for service, groups in sorted(by_service.items()):
         entries = []
@@ -62,10 +62,18 @@ def export_rules(catalog: Catalog, layout: Layout, site_url: str, kind: str = "r
     return result
 
 
-def page_url(site_url: str, layout: Layout, alert: Alert) -> str:
-    """The address of an alert's runbook page on the published site."""
+def page_url(site_url: str, layout: Layout, alert: Alert, level: AlertLevel | None = None) -> str:
+    """The address of an alert's runbook page on the published site; with `level`, of that
+    level's facts on it (`#level-<severity>`: a fragment, kept by Alertmanager's templates
+    and by any static host, that leads the reader to the level that fired)."""
     page = layout.alert(alert.service.id, alert.id).removesuffix(".md")
-    return f"{site_url.rstrip('/')}/{page}/"
+    url = f"{site_url.rstrip('/')}/{page}/"
+    return f"{url}{level_anchor(level)}" if level is not None else url
+
+
+def level_anchor(level: AlertLevel) -> str:
+    """The fragment of a level's facts on its alert's page."""
+    return f"#level-{level.severity.id.lower()}"
 
 
 def _rule(alert: Alert, level: AlertLevel, runbook: str) -> dict[str, Any]:
