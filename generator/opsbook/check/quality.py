@@ -222,13 +222,16 @@ def _is_paging_channel(context: Context, channel: Any) -> bool:
     ((kind, target),) = channel.items()
     if kind in _PAGING_KINDS:
         return True
-    if kind == "team" and isinstance(target, str):
-        team = context.index["teams"].get(target.lower())
-        channels = team.node.get("channels") if team else None
-        return isinstance(channels, list) and any(
-            isinstance(c, dict) and set(c) & _PAGING_KINDS for c in channels
-        )
-    return False
+    return kind == "team" and isinstance(target, str) and _team_pages(context, target)
+
+
+def _team_pages(context: Context, team_id: str) -> bool:
+    """Whether a team has a paging channel."""
+    team = context.index["teams"].get(team_id.lower())
+    channels = team.node.get("channels") if team else None
+    return isinstance(channels, list) and any(
+        isinstance(c, dict) and set(c) & _PAGING_KINDS for c in channels
+    )
 
 
 def _paging_channels(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
@@ -296,6 +299,46 @@ def unused_flags(files: list[SourceFile], used: set[str]) -> Iterator[Diagnostic
                 )  # fmt: skip
 
 
+def _paging_escalations(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """A level that pages, under an escalation policy whose first level has no paging
+    channel: the page would say "Paged:" someone the pager does not reach."""
+    for node, _ in definitions(source, "alerts"):
+        if not any(_pages(context, severity) for _, severity in _alert_levels(node)):
+            continue
+        policy_id, where = _policy_of(source, context, node)
+        policy = context.index["escalations"].get(str(policy_id).lower()) if policy_id else None
+        first = next(iter(walk(policy.node, "levels[]")), None) if policy else None
+        if first is None or not isinstance(first[0], YMap):
+            continue  # no policy (escalation-missing), or one the schema reports
+        level = first[0]
+        contact, team = level.get("contact"), level.get("team")
+        if contact:
+            reached = any(_is_paging_channel(context, c) for c in contact)
+        else:
+            reached = isinstance(team, str) and _team_pages(context, team)
+        if not reached:
+            yield from _diag(
+                source, node, where, "paging-escalation",
+                f"alert `{node['id']}` pages, but the first level of escalation policy "
+                f"`{policy_id}` ({level.get('name')}) has no paging channel (PagerDuty, "
+                "Opsgenie, or a team that has one)",
+            )  # fmt: skip
+
+
+def _policy_of(source: SourceFile, context: Context, node: YMap) -> tuple[Any, Mark]:
+    """The escalation policy (id) that applies to an alert, and where it is named: the
+    alert's own, else its service's (then at the alert's id)."""
+    runbook = node.get("runbook")
+    escalation = runbook.get("escalation") if isinstance(runbook, YMap) else None
+    if isinstance(escalation, YMap) and "policy" in escalation:
+        return escalation["policy"], escalation.value_marks["policy"]
+    service = context.index["services"].get(
+        str(node.get("service", source.data.get("service"))).lower()
+    )
+    found = service.node.get("escalation") if service else None
+    return found, node.value_marks["id"]
+
+
 _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _runbook_incomplete,
     _placeholders,
@@ -305,5 +348,6 @@ _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _escalation_delays,
     _rollback_plans,
     _paging_channels,
+    _paging_escalations,
     _dates,
 )

@@ -105,7 +105,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "escalations", "escalation policy", "escalation", "services", "Escalation",
         page="policy", scope="", scaffold="escalation", listed_on=("policy.md.j2",),
-        shared=True,
+        shared=True, looked_into=True,
         references=(("levels[].team", "teams"), ("levels[].contact[].team", "teams")),
     ),
     Kind(
