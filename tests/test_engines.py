@@ -118,6 +118,8 @@ def test_every_link_resolves_and_nothing_loads_from_outside(
     canary = read(site / "checklists/concierge-canary/index.html")
     for asset in ("checklist.js", "mermaid.min.js", "checklist.css"):
         assert any(u.endswith(f"assets/opsbook/{asset}") for u in canary.loads), asset
+    alert = read(site / "runbooks/onesource/redisdown/index.html")
+    assert any(u.endswith("assets/opsbook/alert.js") for u in alert.loads)
     assert (site / "assets/opsbook/mermaid.min.js").stat().st_size > 1_000_000
     index = site / ("search.json" if engine == "zensical" else "search/search_index.json")
     assert "RedisDown" in index.read_text("utf-8")  # search finds an alert by its name

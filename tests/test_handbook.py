@@ -266,7 +266,7 @@ def test_generate_rewrites_changed_pages_removes_stale_ones_and_spares_hand_writ
     result = run(["generate"], root)
     assert result.exit_code == 0, result.output
     # The engine config is written again: its navigation lists the hand-written page.
-    assert result.stdout == "generated 1 file(s), removed 1, 67 unchanged\n"
+    assert result.stdout == "generated 1 file(s), removed 1, 68 unchanged\n"
     assert "- runbooks/onesource/notes.md\n" in (root / "mkdocs.opsbook.yml").read_text()
     assert notes.read_text() == "# Our notes\n"
     assert not stale.parent.exists()

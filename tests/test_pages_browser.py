@@ -158,6 +158,61 @@ def test_a_level_that_does_not_page_never_says_paged_and_its_anchor_leads_to_it(
     context.close()
 
 
+FIRST_LEVEL = """() => {
+  const facts = [...document.querySelectorAll("article span[id^='level-']")];
+  return facts.map(s => [s.id, s.parentElement.className,
+                         s.parentElement.getBoundingClientRect().bottom]);
+}"""
+
+
+def test_the_level_a_runbook_url_names_comes_first(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """`#level-warning` on an alert with a critical and a warning level puts the warning's
+    facts first, marked, within a phone's first screen; without it the critical comes
+    first; a fragment made to inject opens no dialog and adds nothing."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    alert = server + "runbooks/aurora-concierge/conciergeapilatencyhigh/"
+    page.goto(alert)
+    assert [f[:2] for f in page.evaluate(FIRST_LEVEL)] == [
+        ["level-critical", ""],
+        ["level-warning", ""],
+    ]
+    page.goto(alert + "#level-warning")
+    levels = page.evaluate(FIRST_LEVEL)
+    assert [f[:2] for f in levels] == [
+        ["level-warning", "opsbook-fired"],
+        ["level-critical", ""],
+    ]
+    assert 0 < levels[0][2] <= 844, levels  # on the first screen
+    shown = page.locator("p.opsbook-fired").inner_text()
+    assert shown.startswith("This level fired. How bad at warning, when API latency p95 > 1 s")
+    assert "Paged" not in shown and "nobody is paged" in shown
+    count = page.evaluate("document.querySelectorAll('*').length")
+    for hostile in (
+        "#level-%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E",
+        "#level-critical%3Cscript%3Ealert(2)%3C/script%3E",
+        "#level-%E0%A4%A",  # a malformed escape
+        "#javascript:alert(3)",
+    ):
+        page.goto(alert + hostile)  # from the warning's: the page stays, its hash changes
+        page.wait_for_timeout(100)
+        assert page.locator("p.opsbook-fired").count() == 0, hostile
+        assert page.evaluate("document.querySelectorAll('*').length") <= count, hostile
+    assert dialogs == []
+    page.goto(alert + "#level-critical")
+    assert [f[:2] for f in page.evaluate(FIRST_LEVEL)] == [
+        ["level-critical", "opsbook-fired"],
+        ["level-warning", ""],
+    ]
+    assert page.locator(".opsbook-fired-note").count() == 1
+    context.close()
+
+
 def test_each_alert_page_acts_on_its_first_screen(
     browser: Any,  # noqa: F811
     root: Path,  # noqa: F811

@@ -123,7 +123,7 @@ def test_the_preview_mirror_follows_every_change(tmp_path: Path) -> None:
         assert (mirror.folder / "overrides/main.html").is_file()
         config = load_config(str(mirror.config))
         assert Path(config.docs_dir) == docs.resolve()
-        assert [str(s) for s in config.extra_javascript][-1] == "assets/opsbook/checklist.js"
+        assert [str(s) for s in config.extra_javascript][-1] == "assets/opsbook/alert.js"
 
         (root / "runbooks/flags.md").write_text("# Flags, edited\n", "utf-8")
         (root / "checklists/new.md").write_text("# New\n", "utf-8")

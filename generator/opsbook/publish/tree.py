@@ -28,13 +28,19 @@ THEME_FILE = f"{THEME_DIR}/main.html"
 
 MERMAID = f"{defaults.ASSETS_DIR}/mermaid.min.js"
 CHECKLIST_JS = f"{defaults.ASSETS_DIR}/checklist.js"
+ALERT_JS = f"{defaults.ASSETS_DIR}/alert.js"
 CHECKLIST_CSS = f"{defaults.ASSETS_DIR}/checklist.css"
 """Where the assets are published: the site loads nothing from the network."""
 
-SCRIPTS = (MERMAID, CHECKLIST_JS)
+SCRIPTS = (MERMAID, CHECKLIST_JS, ALERT_JS)
 STYLES = (CHECKLIST_CSS,)
 
-_ASSETS = {MERMAID: "mermaid.min.js", CHECKLIST_JS: "checklist.js", CHECKLIST_CSS: "checklist.css"}
+_ASSETS = {
+    MERMAID: "mermaid.min.js",
+    CHECKLIST_JS: "checklist.js",
+    ALERT_JS: "alert.js",
+    CHECKLIST_CSS: "checklist.css",
+}
 
 EXTENSIONS: dict[str, dict[str, Any]] = {
     "tables": {},
