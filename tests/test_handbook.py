@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
     assert "**Next:** ONESource engineering lead, after 30m" in facts
     do_now = first_screen.split("## Do now\n", 1)[1]
     kill = "```bash\n    kubectl set env deployment/onesource USE_UNIFIED_PIPELINE=0\n"
-    assert do_now.startswith("\n1.  **Mitigate first** ([all steps](#mitigation)): If a rollout")
+    assert do_now.startswith("\n1.  **Start here:** If a rollout is under way")
+    assert "\n2.  **Mitigate first** ([all steps](#mitigation)):" in do_now
     assert kill in do_now
     assert "Where: Kubernetes deployment `onesource`; takes effect within 2m." in do_now
     assert "**Look:** dashboards and logs of [ONESource AI](index.md) are not documented." in do_now
@@ -118,6 +120,29 @@ def test_only_a_level_that_pages_says_paged_and_each_level_has_its_anchor() -> N
         for level in re.findall(r'<span id="level-([^"]+)"></span>(.*)', text):
             pages_someone = "(pages)" in level[1] or "**Paged:**" in level[1]
             assert pages_someone != level[1].endswith("nobody is paged."), (page, level)
+
+
+def test_mitigate_first_is_a_mitigation_never_the_first_thing_to_look_at() -> None:
+    """The author's first step (here a look at the metrics) is its own item; "Mitigate
+    first" is the kill switch or the first mitigation step; without mitigation steps, the
+    page says there are none."""
+    pages = example_pages()
+    latency = pages["runbooks/aurora-concierge/conciergeapilatencyhigh.md"]
+    do_now = latency.split("## Do now\n", 1)[1].split("## Meaning")[0]
+    look, mitigate = do_now.split("**Mitigate first**")
+    assert "**Start here:** Open the metrics summary" in look
+    assert "Open the metrics summary" not in mitigate
+    assert mitigate.startswith(" ([all steps](#mitigation)): If customers are hurt")
+    catalog = validate_paths([ROOT / "ops"]).catalog
+    assert catalog is not None
+    alert = next(a for a in catalog.alerts if a.id == "ConciergeApiLatencyHigh")
+    bare = replace(alert, mitigation=(), first_step=None)
+    options = RenderOptions(root=ROOT)
+    page = render_handbook(replace(catalog, alerts=(bare,)), options)[
+        "runbooks/aurora-concierge/conciergeapilatencyhigh.md"
+    ]
+    assert "**No mitigation is written** for this alert; start with [diagnosis step 1]" in page
+    assert "Mitigate first" not in page
 
 
 def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() -> None:
