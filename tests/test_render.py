@@ -93,3 +93,23 @@ def test_markup_in_a_value_is_shown_as_text_not_run(tmp_path: Path) -> None:
     text = rendered[Layout().alert("shop", "ShopDown")]
     assert "Down" in text
     assert "<script>" not in text and "](javascript:" not in text
+
+
+def test_an_expression_of_several_lines_is_never_squeezed_onto_one(tmp_path: Path) -> None:
+    """A multi-line `expr` with `#` comments would be all comment on one line: the first
+    lines point at its rule, which the page shows whole, as written, in a PromQL block."""
+    expr = (
+        "# requests that failed\\n  sum(rate(errors_total[5m]))\\n  # over all requests\\n  > 1\\n"
+    )
+    text = SMALL_HANDBOOK.replace(
+        "condition: {expr: up == 0}", f'condition: {{expr: "{expr}", for: 5m}}'
+    )
+    assert text != SMALL_HANDBOOK
+    page = render_handbook(_catalog(text), RenderOptions(root=tmp_path))[
+        "runbooks/shop/shopdown.md"
+    ]
+    first = page.split("## Do now")[0]
+    assert "when its [rule](#meaning) holds for `5m`." in first
+    assert "# requests that failed" not in first
+    block = "```promql\n    # requests that failed\n      sum(rate(errors_total[5m]))\n"
+    assert block in page

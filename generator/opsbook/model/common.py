@@ -43,6 +43,15 @@ class Condition:
     keep_firing_for: str | None = None
 
     @property
+    def fits_a_line(self) -> bool:
+        """Whether `text` says the condition faithfully: not when it would be a PromQL
+        expression of several lines (its `#` comments would swallow the rest), which a
+        page shows as a block instead."""
+        if self.metric or self.description or not self.expr:
+            return True
+        return "\n" not in self.expr.strip()
+
+    @property
     def text(self) -> str:
         """The condition in one line, such as `API latency p95 > 1 s for 10m`."""
         parts = []
