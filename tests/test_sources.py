@@ -141,3 +141,28 @@ def test_the_preview_mirror_follows_every_change(tmp_path: Path) -> None:
     finally:
         mirror.close()
     assert not mirror.folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("runbooks", "said"),
+    [
+        ("docs", "already the docs folder"),
+        ("ops", "already `definitions`"),
+        ("templates", "already `templates`"),
+        ("overrides", "already the theme folder"),
+        ("checklists", "must differ"),
+        ("a/b", "must be one folder name"),
+        ("..", "must be one folder name"),
+    ],
+)
+def test_the_generated_folders_are_folders_of_their_own(runbooks: str, said: str) -> None:
+    """Beside mkdocs.yml, a generated folder cannot be the docs folder, the definitions,
+    the templates or the theme (its pages would be published twice, or written there)."""
+    from opsbook.core.diagnostics import UsageError
+    from opsbook.publish.handbook import handbook_from_options
+
+    with pytest.raises(UsageError, match=said):
+        handbook_from_options(ROOT, {"runbooks": runbooks}, "mkdocs.yml")
+    assert handbook_from_options(ROOT, {"runbooks": "oncall"}, "mkdocs.yml").layout.runbooks == (
+        "oncall"
+    )

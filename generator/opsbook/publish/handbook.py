@@ -152,12 +152,22 @@ def handbook_from_options(
             raise UsageError(f"{source}: opsbook `{name}` must be one folder name, not {folder!r}")
     if runbooks == checklists:
         raise UsageError(f"{source}: opsbook `runbooks` and `checklists` must differ")
+    definitions = str(options.get("definitions", defaults.DEFAULT_DEFINITIONS_DIR))
+    templates = str(options.get("templates", defaults.TEMPLATES_DIR))
+    taken = {docs: "the docs folder", definitions: "`definitions`", templates: "`templates`"}
+    taken[tree.THEME_DIR] = "the theme folder"
+    for name, folder in (("runbooks", runbooks), ("checklists", checklists)):
+        if folder in taken:
+            raise UsageError(
+                f"{source}: opsbook `{name}` is {folder!r}, already {taken[folder]}; the "
+                "generated pages need a folder of their own beside mkdocs.yml"
+            )
     return Handbook(
         root=root,
-        definitions=str(options.get("definitions", defaults.DEFAULT_DEFINITIONS_DIR)),
+        definitions=definitions,
         docs=docs,
         layout=Layout(runbooks, checklists),
-        templates=str(options.get("templates", defaults.TEMPLATES_DIR)),
+        templates=templates,
         source_url=options.get("source_url"),
         prometheus_url=options.get("prometheus_url"),
         offline=bool(options.get("offline", True)),
