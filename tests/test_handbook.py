@@ -145,6 +145,28 @@ def test_mitigate_first_is_a_mitigation_never_the_first_thing_to_look_at() -> No
     assert "Mitigate first" not in page
 
 
+def test_every_bash_block_runs_as_written_and_others_say_their_language() -> None:
+    """No `bash` block of the example is a bare `NAME=value` (pasted into a shell, it
+    only sets a shell variable): env-file lines are `dotenv` blocks that say how they take
+    effect, and the TypeScript call is labelled TypeScript."""
+    pages = example_pages()
+    fence = re.compile(r"```(\w+)\n(.*?)```", re.S)
+    bare = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*=\S*\s*")
+    found = [
+        (page, code.strip())
+        for page, text in pages.items()
+        if not page.startswith("runbooks/source/")
+        for lang, code in fence.findall(text)
+        if lang == "bash" and bare.fullmatch(code.strip())
+    ]
+    assert found == []
+    latency = pages["runbooks/aurora-concierge/conciergeapilatencyhigh.md"]
+    block = "```dotenv\n    NEXT_PUBLIC_CONCIERGE_ENABLED=false\n    ```\n\n"
+    assert block + "    How to apply it is not documented (it needs a restart)." in latency
+    quality = pages["runbooks/cinematic-episodes/episodequalitylow.md"]
+    assert "```typescript\n    featureFlagManager.manualRollback(" in quality
+
+
 def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() -> None:
     page = example_pages()["checklists/concierge-canary.md"]
     phases = [line for line in page.splitlines() if line.startswith("## Phase ")]

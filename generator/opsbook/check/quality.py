@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -325,6 +326,27 @@ def _paging_escalations(source: SourceFile, context: Context) -> Iterator[Diagno
             )  # fmt: skip
 
 
+_ASSIGNMENT = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*=\S*\s*")
+
+
+def _bare_assignments(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """A shell command that is only `NAME=value`: run as written, it changes nothing."""
+    for node, _ in definitions(source, "flags"):
+        change = node.get("change")
+        if isinstance(change, YMap) and change.get("language", "shell") != "shell":
+            continue
+        for path in ("change.command", "kill.command"):
+            for command, where in walk(node, path):
+                if isinstance(command, str) and _ASSIGNMENT.fullmatch(command):
+                    yield from _diag(
+                        source, node, where, "bare-assignment",
+                        f"flag `{node['id']}`: `{command}` only sets a shell variable when "
+                        "run; a line of an env file says so (`change.language: dotenv`, "
+                        "`where`) and how it takes effect (`change.apply`), or give the "
+                        "command that sets it (`kubectl set env ...`)",
+                    )  # fmt: skip
+
+
 def _policy_of(source: SourceFile, context: Context, node: YMap) -> tuple[Any, Mark]:
     """The escalation policy (id) that applies to an alert, and where it is named: the
     alert's own, else its service's (then at the alert's id)."""
@@ -349,5 +371,6 @@ _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _rollback_plans,
     _paging_channels,
     _paging_escalations,
+    _bare_assignments,
     _dates,
 )

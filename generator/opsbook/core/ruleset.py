@@ -82,6 +82,7 @@ _QUALITY = (
     Rule("escalation-delay", "quality", W, "An alert that says escalate after 15m under a policy that escalates after 30m leaves the reader unsure whom to trust.", True),
     Rule("rollback-plan", "quality", E, "A rollout without triggers and a procedure cannot be rolled back calmly.", True),
     Rule("paging-channel", "quality", E, "Paging alerts must reach a pager; non-paging ones must not wake anyone.", True),
+    Rule("bare-assignment", "quality", W, "`NAME=value` pasted into a shell only sets a shell variable; the reader needs where the line goes and how it takes effect.", True),
     Rule("paging-escalation", "quality", W, "A page names who is paged from the escalation policy; a first level nobody can page would name someone the pager never reaches.", True),
     Rule("flag-expired", "quality", W, "Flags past their expiry are debt and a risk of stale behaviour.", True),
     Rule("review-overdue", "quality", W, "Definitions past their review date may no longer be true.", True),

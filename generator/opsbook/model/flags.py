@@ -39,6 +39,8 @@ class FlagChange:
     how: str | None = None
     where: str | None = None
     restart: bool | None = None
+    language: str = "shell"
+    apply: str | None = None
 
 
 _SERVED = {
@@ -131,6 +133,19 @@ class Flag:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return "" if value is None else str(value)
+
+    @property
+    def code_language(self) -> str:
+        """How the blocks of the flag's commands are labelled: `bash` for a shell command,
+        else the language `change.language` names (`dotenv`, `typescript`, ...)."""
+        language = self.change.language if self.change is not None else "shell"
+        return "bash" if language == "shell" else language
+
+    @property
+    def runs(self) -> bool:
+        """Whether the flag's commands are run as written (a shell command), rather than
+        written somewhere (an env file, code) and applied by `change.apply`."""
+        return self.code_language == "bash"
 
     def command_for(self, value: Any) -> str | None:
         """The exact command that sets the flag to `value`, when the flag documents one."""

@@ -46,7 +46,12 @@ def flag(built: Built, f: SourceFile, node: YMap) -> Flag:
         kill_command=kill.get("command"),
         kill_note=kill.get("note"),
         change=FlagChange(
-            change.get("command"), change.get("how"), change.get("where"), change.get("restart")
+            change.get("command"),
+            change.get("how"),
+            change.get("where"),
+            change.get("restart"),
+            change.get("language", "shell"),
+            change.get("apply"),
         )
         if change
         else None,
