@@ -193,6 +193,9 @@
     var note = element("span", { class: "opsbook-note", "aria-live": "polite" });
     var kept = element("p", { class: "opsbook-kept" });
     [total, copy, reset, note, kept].forEach(function (node) { bar.appendChild(node); });
+    // On paper the bar is left out; this line says whose ticks the printed boxes show.
+    var printedFor = element("p", { class: "opsbook-printed-for" });
+    bar.parentNode.insertBefore(printedFor, bar);
     // Below the bar: what records the ticks made here for everyone.
     var record = element("div", { class: "opsbook-record", hidden: "" });
     var recordText = element("p", { class: "opsbook-record-text" });
@@ -260,6 +263,11 @@
       });
       total.textContent = done + " of " + items.length + " done" +
         (open ? ", " + open + " required open" : ", nothing required open");
+      var whose = !deployment ? "Ticks as kept in this browser"
+        : r ? "Release " + name() + ", as recorded (started " + r.started + ")"
+        : name() ? "Release " + name() + ", not recorded: ticks kept in this browser"
+        : "No release named: ticks kept in this browser";
+      printedFor.textContent = whose + ": " + done + " of " + items.length + " items ticked.";
       bar.classList.toggle("opsbook-complete", open === 0);
       if (!deployment) {
         kept.textContent = "Ticks are kept in this browser only.";
