@@ -77,6 +77,7 @@ def test_a_hand_written_page_where_a_generated_one_is_published_is_refused(
     assert plain.returncode == 1 and said in plain.stderr, plain.stderr
     assert "Traceback" not in plain.stderr
     assert not (root / "site").exists()
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".opsbook-build-")]
 
 
 def test_the_layout_of_earlier_versions_is_cleared_and_release_records_kept(

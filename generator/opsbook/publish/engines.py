@@ -127,17 +127,21 @@ def _sources(root: Path, tree: Tree) -> Path:
 
     sources = Path(tempfile.mkdtemp(prefix=f"{STAGED}{os.getpid()}-", dir=root))
     where = tree.sources
-    where.stage(root, sources)
-    if (root / THEME_DIR).is_dir():
-        shutil.copytree(root / THEME_DIR, sources / THEME_DIR)
-    shutil.copy2(root / defaults.ENGINE_CONFIG, sources / defaults.ENGINE_CONFIG)
-    # Written under temporary names and renamed, so the linked files keep their bytes.
-    write = {where.staged(p): text for p, text in tree.plan.write.items()}
-    # A page an earlier version generated inside the docs folder is staged where its
-    # successor is written: removing it there would remove the new page.
-    gone = (where.staged(p) for p in tree.plan.remove)
-    inside = Plan(write, [p for p in gone if p not in write and (sources / p).exists()])
-    apply_plan(inside, sources)
+    try:
+        where.stage(root, sources)
+        if (root / THEME_DIR).is_dir():
+            shutil.copytree(root / THEME_DIR, sources / THEME_DIR)
+        shutil.copy2(root / defaults.ENGINE_CONFIG, sources / defaults.ENGINE_CONFIG)
+        # Written under temporary names and renamed, so the linked files keep their bytes.
+        write = {where.staged(p): text for p, text in tree.plan.write.items()}
+        # A page an earlier version generated inside the docs folder is staged where its
+        # successor is written: removing it there would remove the new page.
+        gone = (where.staged(p) for p in tree.plan.remove)
+        inside = Plan(write, [p for p in gone if p not in write and (sources / p).exists()])
+        apply_plan(inside, sources)
+    except BaseException:
+        shutil.rmtree(sources, ignore_errors=True)  # a clash, a full disk: no copy left
+        raise
     return sources
 
 
