@@ -180,19 +180,14 @@ def _kill_switch_effects(source: SourceFile, context: Context) -> Iterator[Diagn
 
 def _escalation_delays(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
     """An alert's `escalation.after` against the delay of its policy's second level."""
-    default = source.data.get("service")
     for node, _ in definitions(source, "alerts"):
         runbook = node.get("runbook")
         escalation = runbook.get("escalation") if isinstance(runbook, YMap) else None
         if not isinstance(escalation, YMap) or duration_seconds(escalation.get("after")) is None:
             continue
-        policy_id = escalation.get("policy")
-        if policy_id is None:
-            service_id = node.get("service", default)
-            found = context.index["services"].get(str(service_id).lower())
-            policy_id = found.node.get("escalation") if found else None
-        policy = context.index["escalations"].get(str(policy_id).lower()) if policy_id else None
-        levels = policy.node.get("levels") if policy else None
+        policy_id = _policy_of(source, context, node)[0]
+        policy = _policy(context, policy_id)
+        levels = policy.get("levels") if policy else None
         if not isinstance(levels, YList) or len(levels) < 2 or not isinstance(levels[1], YMap):
             continue
         after, then = escalation["after"], levels[1].get("after")
@@ -307,8 +302,8 @@ def _paging_escalations(source: SourceFile, context: Context) -> Iterator[Diagno
         if not any(_pages(context, severity) for _, severity in _alert_levels(node)):
             continue
         policy_id, where = _policy_of(source, context, node)
-        policy = context.index["escalations"].get(str(policy_id).lower()) if policy_id else None
-        first = next(iter(walk(policy.node, "levels[]")), None) if policy else None
+        policy = _policy(context, policy_id)
+        first = next(iter(walk(policy, "levels[]")), None) if policy else None
         if first is None or not isinstance(first[0], YMap):
             continue  # no policy (escalation-missing), or one the schema reports
         level = first[0]
@@ -352,13 +347,19 @@ def _policy_of(source: SourceFile, context: Context, node: YMap) -> tuple[Any, M
     alert's own, else its service's (then at the alert's id)."""
     runbook = node.get("runbook")
     escalation = runbook.get("escalation") if isinstance(runbook, YMap) else None
-    if isinstance(escalation, YMap) and "policy" in escalation:
+    if isinstance(escalation, YMap) and escalation.get("policy") is not None:
         return escalation["policy"], escalation.value_marks["policy"]
     service = context.index["services"].get(
         str(node.get("service", source.data.get("service"))).lower()
     )
     found = service.node.get("escalation") if service else None
     return found, node.value_marks["id"]
+
+
+def _policy(context: Context, policy_id: Any) -> YMap | None:
+    """The escalation policy with this id, when it is defined."""
+    found = context.index["escalations"].get(str(policy_id).lower()) if policy_id else None
+    return found.node if found else None
 
 
 _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (

@@ -116,16 +116,12 @@ class Mirror:
 
     def _files(self) -> dict[str, Path]:
         """Each file the mirror holds, by its path there, and where it comes from."""
+        from opsbook.publish.sources import files_under
         from opsbook.publish.tree import THEME_DIR
 
-        handbook = self.handbook
-        sources = handbook.sources
-        found = {f"{sources.docs}/{page}": path for page, path in sources.files(handbook.root)}
-        theme = handbook.root / THEME_DIR
-        for base, _, names in os.walk(theme):
-            for name in names:
-                path = Path(base, name)
-                found[f"{THEME_DIR}/{path.relative_to(theme).as_posix()}"] = path
+        root, sources = self.handbook.root, self.handbook.sources
+        found = {f"{sources.docs}/{page}": path for page, path in sources.files(root)}
+        found.update(files_under(root / THEME_DIR, THEME_DIR))
         return found
 
     def sync(self) -> None:

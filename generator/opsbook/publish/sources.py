@@ -51,13 +51,13 @@ class Sources:
     def folder_files(self, root: Path) -> Iterator[tuple[str, Path]]:
         """Every file of the generated folders: its page path and where it is."""
         for folder in self.folders:
-            yield from _walk(root / folder, folder)
+            yield from files_under(root / folder, folder)
 
     def files(self, root: Path, *, clashes: bool = True) -> Iterator[tuple[str, Path]]:
         """Every file of the sources, the docs folder first; a page both in the docs folder
         and in a generated folder is a `Clash` (with `clashes`, else both are given)."""
         seen: set[str] = set()
-        for page, path in _walk(root / self.docs, ""):
+        for page, path in files_under(root / self.docs, ""):
             seen.add(page)
             yield page, path
         for page, path in self.folder_files(root):
@@ -129,8 +129,9 @@ def link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _walk(folder: Path, prefix: str) -> Iterator[tuple[str, Path]]:
-    """The files under `folder` (hidden files and folders left out), by page path."""
+def files_under(folder: Path, prefix: str) -> Iterator[tuple[str, Path]]:
+    """The files under `folder` (hidden files and folders left out), by their path from it
+    behind `prefix`."""
     for base, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         inside = Path(base).relative_to(folder).as_posix()
