@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
+import io
 import os
 import shutil
 import threading
@@ -47,6 +49,34 @@ def chromium() -> str:
     return path
 
 
+class StaticHost(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as static hosts do (GitHub Pages, Netlify, nginx with `gzip on`):
+    text compressed for a browser that accepts it, so what a page transfers is measured
+    as readers get it."""
+
+    timeout = 2  # an idle kept-alive connection ends, and its thread with it
+    COMPRESSED = (".html", ".js", ".css", ".json", ".svg", ".xml", ".txt")
+
+    def send_head(self) -> Any:
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?")[0].endswith("/"):
+            path = os.path.join(path, "index.html")
+        accepted = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepted and path.endswith(self.COMPRESSED) and os.path.isfile(path)):
+            return super().send_head()  # a folder's redirect, a 404, an image
+        with open(path, "rb") as handle:
+            body = gzip.compress(handle.read(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
     """The handbook at `root` built (by `engine`) and served over HTTP on a free local port.
@@ -55,13 +85,7 @@ def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
     served, so mkdocs.yml gets the server's address before the build.
     """
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        timeout = 2  # an idle kept-alive connection ends, and its thread with it
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(root / "site"))
+    handler = functools.partial(StaticHost, directory=str(root / "site"))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     config = root / "mkdocs.yml"

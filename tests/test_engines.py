@@ -77,7 +77,7 @@ def test_mkdocs_builds_the_whole_handbook_without_the_plugin(tmp_path: Path) -> 
     assert broken_links(site) == []
     canary = read(site / "checklists/concierge-canary/index.html")
     assert any(u.endswith("assets/opsbook/checklist.js") for u in canary.loads)
-    assert any(u.endswith("assets/opsbook/mermaid.min.js") for u in canary.loads)
+    assert any(u.endswith("assets/opsbook/diagrams.js") for u in canary.loads)
     home = (site / "index.html").read_text("utf-8")
     assert 'href="runbooks/flags/"' in home or 'href="./runbooks/flags/"' in home  # the nav
     assert "runbooks/onesource/redisdown/" not in home.split("md-content")[0]  # no alerts
@@ -116,7 +116,7 @@ def test_every_link_resolves_and_nothing_loads_from_outside(
         outside = [u for u in page.loads if u.startswith(("http:", "https:", "//"))]
         assert outside == [], (engine, name)
     canary = read(site / "checklists/concierge-canary/index.html")
-    for asset in ("checklist.js", "mermaid.min.js", "checklist.css"):
+    for asset in ("checklist.js", "diagrams.js", "checklist.css"):
         assert any(u.endswith(f"assets/opsbook/{asset}") for u in canary.loads), asset
     alert = read(site / "runbooks/onesource/redisdown/index.html")
     assert any(u.endswith("assets/opsbook/alert.js") for u in alert.loads)

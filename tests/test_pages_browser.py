@@ -5,6 +5,7 @@ first screen; a printed alert and checklist hold no controls and no empty pages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 from helpers import opsbook, starter
 from opsbook.check.validate import validate_paths
 from test_argo import ROLLOUTS
-from test_browser import browser, built_and_served, root, served, server  # noqa: F401
+from test_browser import browser, built_and_served, playwright, root, served, server  # noqa: F401
 from test_flagd import FLAGS
 from test_openslo import INPUTS as OPENSLO
 
@@ -393,4 +394,94 @@ def test_the_timeline_reads_at_the_size_of_small_text_and_says_each_fact_once(
     assert small == [], sizes["body"]
     second = next(text for text, _ in sizes["labels"] if text.startswith("10% of production"))
     assert second.count("10%") == 1, second
+    context.close()
+
+
+def transferred(browser: Any, url: str) -> tuple[int, list[str]]:  # noqa: F811
+    """The bytes a first visit to `url` transfers (headers and bodies, as served), with
+    every URL it asked for, once its network is idle (the search index loaded)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    finished: list[Any] = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    sizes = [r.sizes() for r in finished]
+    urls = [r.url for r in finished]
+    context.close()
+    return sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes), urls
+
+
+def test_an_alert_page_loads_at_most_300_kb_and_mermaid_only_where_a_diagram_is(
+    browser: Any,  # noqa: F811
+    root: Path,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """Served as static hosts serve it (compressed), the first visit of an alert page
+    transfers at most 300 KB, search index included, and never asks for Mermaid (3.5 MB);
+    the canary checklist, which draws its timeline, loads it and draws. Alert pages load
+    the same assets, so the three largest stand for all."""
+    site = root / "site"
+    largest = sorted(alert_pages(site), key=lambda u: -(site / u / "index.html").stat().st_size)
+    heavy = []
+    for url in largest[:3]:
+        size, urls = transferred(browser, server + url)
+        if size > 300_000 or any(u.endswith("mermaid.min.js") for u in urls):
+            heavy.append((url, size, [u for u in urls if "mermaid" in u]))
+    assert heavy == []
+    size, urls = transferred(browser, server + "checklists/concierge-canary/")
+    assert [u for u in urls if u.endswith("/assets/opsbook/mermaid.min.js")], urls
+    assert size > 600_000  # Mermaid, compressed
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "runbooks/policy/")
+    page.wait_for_selector("div.mermaid", state="attached", timeout=10_000)
+    assert page.locator("pre.mermaid").count() == 0  # each diagram drawn, none left as code
+    context.close()
+
+
+def found(page: Any, site: str, phrase: str, expected: str) -> list[str]:
+    """The pages that the site's search lists for `phrase`, best first, once a page whose
+    address holds `expected` is among them (or after ten seconds)."""
+    from test_browser import search
+
+    page.goto(site)
+    search(page, phrase)
+    links = ".md-search-result__item > a{0}, ol[aria-label='Search results'] a[role=option]{0}"
+    with contextlib.suppress(playwright.Error):
+        page.locator(links.format(f"[href*='{expected}']")).first.wait_for(
+            state="attached", timeout=10_000
+        )
+    pages: list[str] = []
+    for href in page.locator(links.format("")).evaluate_all("all => all.map(a => a.href)"):
+        path = href.removeprefix(site).split("?")[0].split("#")[0]
+        if path not in pages:
+            pages.append(path)
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("phrase", "runbook"),
+    [
+        ("Fail over conversation storage", "runbooks/onesource/redisdown/"),
+        (
+            "release leaked connections",
+            "runbooks/aurora-concierge/conciergedatabaseconnectionfailures/",
+        ),
+    ],
+)
+def test_a_phrase_from_a_runbook_step_finds_that_runbook_among_the_first_three(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+    phrase: str,
+    runbook: str,
+) -> None:
+    """Search ranks runbooks before pages whose title merely shares a word (a release
+    record, a checklist), and keeps the definition files' pages out."""
+    context = browser.new_context()
+    page = context.new_page()
+    listed = found(page, server, phrase, runbook)
+    assert listed[0] == runbook, listed  # first, so certainly among the first three
+    sources = found(page, server, "apiVersion", "runbooks/source/")
+    assert not [p for p in sources if p.startswith("runbooks/source/")], sources
     context.close()

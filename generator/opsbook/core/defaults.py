@@ -103,3 +103,10 @@ MAX_ALIAS_NODES = 10_000
 PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
 """Words that mark text as not written yet (rules `placeholder-text`, `imported-placeholder`)."""
 PLACEHOLDER = re.compile(rf"\b({'|'.join(PLACEHOLDER_WORDS)})\b")
+
+SEARCH_TITLE_BOOST = 2.0
+"""How much more a word in a title counts than one in the text, in mkdocs-material's
+search (its own default is 1,000): with it, a phrase from a runbook step finds that
+runbook first, not every page whose title shares one of the phrase's words. Alert pages
+count 4 times another page's match (`search: boost` in their front matter), release
+records a quarter. A `fields: {title: …}` setting of the search plugin in mkdocs.yml wins."""

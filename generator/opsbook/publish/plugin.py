@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from opsbook.core.defaults import ASSETS_DIR
 from opsbook.core.diagnostics import OpsbookError
 from opsbook.load.options import OPTIONS
 from opsbook.publish.tree import EXTENSIONS, SCRIPTS, STYLES
@@ -96,6 +97,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
         config_file = Path(config.config_file_path)
         _use_material(config, config_file)
+        _rank_search(config)
         docs = os.path.relpath(config.docs_dir, config_file.parent)
         # mkdocs has read the options already; no second reading of mkdocs.yml.
         self.handbook = handbook_from_options(
@@ -111,6 +113,13 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             from pymdownx.superfences import fence_code_format  # type: ignore[import-untyped]
 
             custom.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+        # A script of ours that this version no longer loads (the engine config written by
+        # an earlier version, read before it is written again) goes.
+        config.extra_javascript[:] = [
+            s
+            for s in config.extra_javascript
+            if str(s) in SCRIPTS or not str(s).startswith(f"{ASSETS_DIR}/")
+        ]
         for script in SCRIPTS:
             if script not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(script)
@@ -267,6 +276,19 @@ def _use_material(config: MkDocsConfig, config_file: Path) -> None:
     # mkdocs chose its own search plugin for its own theme; with material it only has to
     # write the index, which material's search reads (as its own plugin's index).
     config.theme["search_index_only"] = True
+
+
+def _rank_search(config: MkDocsConfig) -> None:
+    """mkdocs-material's search weighs a title `SEARCH_TITLE_BOOST` times the text, unless
+    mkdocs.yml says otherwise (the search plugin reads its fields after this)."""
+    from opsbook.core.defaults import SEARCH_TITLE_BOOST
+
+    for plugin in config.plugins.values():
+        fields = getattr(getattr(plugin, "config", None), "fields", None)
+        if type(plugin).__module__.startswith("material.plugins.search") and isinstance(
+            fields, dict
+        ):
+            fields.setdefault("title", {"boost": SEARCH_TITLE_BOOST})
 
 
 @contextlib.contextmanager

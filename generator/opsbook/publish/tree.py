@@ -27,16 +27,19 @@ THEME_DIR = "overrides"
 THEME_FILE = f"{THEME_DIR}/main.html"
 
 MERMAID = f"{defaults.ASSETS_DIR}/mermaid.min.js"
+DIAGRAMS_JS = f"{defaults.ASSETS_DIR}/diagrams.js"
 CHECKLIST_JS = f"{defaults.ASSETS_DIR}/checklist.js"
 ALERT_JS = f"{defaults.ASSETS_DIR}/alert.js"
 CHECKLIST_CSS = f"{defaults.ASSETS_DIR}/checklist.css"
 """Where the assets are published: the site loads nothing from the network."""
 
-SCRIPTS = (MERMAID, CHECKLIST_JS, ALERT_JS)
+SCRIPTS = (DIAGRAMS_JS, CHECKLIST_JS, ALERT_JS)
+"""The pages' scripts; Mermaid is not one: `diagrams.js` loads it where a diagram is drawn."""
 STYLES = (CHECKLIST_CSS,)
 
 _ASSETS = {
     MERMAID: "mermaid.min.js",
+    DIAGRAMS_JS: "diagrams.js",
     CHECKLIST_JS: "checklist.js",
     ALERT_JS: "alert.js",
     CHECKLIST_CSS: "checklist.css",

@@ -252,15 +252,23 @@ def _read(path: Path) -> str | None:
 
 
 def _marked(text: str) -> bool:
-    """Whether a page carries the generated marker: on its first line, or under its title."""
-    return any(line.startswith(defaults.GENERATED_MARKERS) for line in text.split("\n", 3)[:3])
+    """Whether a page carries the generated marker: on its first line, or under its title
+    (after the page's front matter, when it has one)."""
+    lines = text.split("\n", _FRONT_LINES + 3)[: _FRONT_LINES + 3]
+    if lines[0] == "---" and "---" in lines[1:]:
+        lines = lines[lines.index("---", 1) + 1 :]
+    return any(line.startswith(defaults.GENERATED_MARKERS) for line in lines[:3])
+
+
+_FRONT_LINES = 12
+"""The most lines of front matter a generated page has (search settings, a few lines)."""
 
 
 def is_generated(path: Path) -> bool:
     """Whether the file at `path` carries the generated marker."""
     try:
         with path.open("r", encoding="utf-8") as handle:
-            return _marked("".join(handle.readline() for _ in range(3)))
+            return _marked("".join(handle.readline() for _ in range(_FRONT_LINES + 3)))
     except (OSError, UnicodeDecodeError):
         return False
 

@@ -296,9 +296,15 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     if "\n\n\n" in text:
         text = re.sub(r"\n{3,}", "\n\n", text)
     text = text.strip("\n")
+    # A template may start with front matter (the engines' search settings): it stays first.
+    front = ""
+    if text.startswith("---\n") and "\n---\n" in text:
+        end = text.index("\n---\n") + len("\n---\n")
+        front, text = text[:end], text[end:].lstrip("\n")
     # The marker goes under the title: mkdocs takes a page's title from a leading heading.
     title, rest = text.split("\n", 1) if text.startswith("# ") else ("", text)
-    return "".join(f"{part}\n\n" for part in (title, _MARKER) if part) + rest.lstrip("\n") + "\n"
+    parts = "".join(f"{part}\n\n" for part in (title, _MARKER) if part)
+    return front + parts + rest.lstrip("\n") + "\n"
 
 
 _MARKER = f"{defaults.GENERATED_MARKER} from the definitions: edit those, not this file -->"
