@@ -23,6 +23,28 @@
     if (!box.querySelector('button.md-clipboard, button[data-md-type="copy"]') && !pre.classList.contains('opsbook-source'))
       found.push('no copy button: ' + pre.textContent.slice(0, 60));
   }
+  // The copy button sits in a block's top right corner: no text of the block is under it.
+  for (const pre of article.querySelectorAll('pre')) {
+    const code = pre.querySelector('code');
+    const box = pre.closest('.highlight') || pre;
+    const buttons = [...box.querySelectorAll('button')].map(b => b.getBoundingClientRect())
+      .filter(b => b.width > 0);
+    if (!code || !buttons.length) continue;
+    const shown = code.getBoundingClientRect();
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let covered = null;
+    for (let node = walker.nextNode(); node && !covered; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.right <= shown.left || r.left >= shown.right) continue;  // scrolled out of view
+        if (buttons.some(b => r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top))
+          covered = node.textContent.trim().slice(0, 30);
+      }
+    }
+    if (covered) found.push('copy button over text: ' + covered);
+  }
   // Material lets code blocks and table boxes bleed a little past the column (to the
   // screen's edge on a phone); anything else wider, or past the screen, is cut off.
   const scrolls = el => {

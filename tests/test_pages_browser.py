@@ -59,9 +59,13 @@ def test_every_page_reads_well_at_laptop_and_phone_width(
     root: Path,  # noqa: F811
     server: str,  # noqa: F811
 ) -> None:
-    """Commands are copyable blocks, nothing is cut off, checkboxes are named, no errors."""
+    """Commands are copyable blocks, nothing is cut off, checkboxes are named, no errors.
+    The definition files' pages share one template: the two longest stand for the rest."""
     urls = pages(root / "site")
     assert len(urls) > 60
+    listings = [u for u in urls if u.startswith("runbooks/source/")]
+    listings.sort(key=lambda u: -(root / "site" / u / "index.html").stat().st_size)
+    urls = [u for u in urls if u not in listings[2:]]
     problems: list[str] = []
     for url in urls:
         tab.errors.clear()
@@ -440,6 +444,10 @@ def test_an_alert_page_loads_at_most_300_kb_and_mermaid_only_where_a_diagram_is(
     context.close()
 
 
+RESULTS = ".md-search-result__item > a{0}, ol[aria-label='Search results'] a[role=option]{0}"
+"""Links among the search's results: mkdocs-material's list, Zensical's dialog."""
+
+
 def found(page: Any, site: str, phrase: str, expected: str) -> list[str]:
     """The pages that the site's search lists for `phrase`, best first, once a page whose
     address holds `expected` is among them (or after ten seconds)."""
@@ -447,13 +455,12 @@ def found(page: Any, site: str, phrase: str, expected: str) -> list[str]:
 
     page.goto(site)
     search(page, phrase)
-    links = ".md-search-result__item > a{0}, ol[aria-label='Search results'] a[role=option]{0}"
     with contextlib.suppress(playwright.Error):
-        page.locator(links.format(f"[href*='{expected}']")).first.wait_for(
+        page.locator(RESULTS.format(f"[href*='{expected}']")).first.wait_for(
             state="attached", timeout=10_000
         )
     pages: list[str] = []
-    for href in page.locator(links.format("")).evaluate_all("all => all.map(a => a.href)"):
+    for href in page.locator(RESULTS.format("")).evaluate_all("all => all.map(a => a.href)"):
         path = href.removeprefix(site).split("?")[0].split("#")[0]
         if path not in pages:
             pages.append(path)
@@ -484,4 +491,30 @@ def test_a_phrase_from_a_runbook_step_finds_that_runbook_among_the_first_three(
     assert listed[0] == runbook, listed  # first, so certainly among the first three
     sources = found(page, server, "apiVersion", "runbooks/source/")
     assert not [p for p in sources if p.startswith("runbooks/source/")], sources
+    context.close()
+
+
+def test_the_home_page_opens_on_finding_your_alert(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """The paged engineer's first screen: how to find the alert (the `/` key it names opens
+    the search, and typing the alert's name finds its page), then the paging alerts and
+    the kill switches; services and statistics come after them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(server)
+    tops = page.evaluate(
+        """() => Object.fromEntries(['paging-alerts-by-severity', 'kill-switches', 'services']
+             .map(id => [id, document.getElementById(id).getBoundingClientRect().top]))"""
+    )
+    hint = page.locator("article p", has_text="Paged? Find your alert")
+    assert hint.bounding_box()["y"] < tops["paging-alerts-by-severity"] < 800, tops
+    assert tops["kill-switches"] < tops["services"], tops
+    statistics = page.locator("article p", has_text="Generated from the definitions:")
+    assert statistics.bounding_box()["y"] > tops["services"]
+    page.keyboard.press("/")
+    page.keyboard.type("RedisDown")
+    redisdown = "[href*='runbooks/onesource/redisdown/']"
+    page.locator(RESULTS.format(redisdown)).first.wait_for(state="attached", timeout=10_000)
     context.close()
