@@ -115,7 +115,7 @@ def test_only_a_level_that_pages_says_paged_and_each_level_has_its_anchor() -> N
     both = pages["runbooks/aurora-concierge/conciergeapilatencyhigh.md"].split("## Do now")[0]
     critical, warned = both.split('<span id="level-')[1:]
     assert critical.startswith('critical"></span>**How bad at [critical]')
-    assert "(pages), when `API latency p95 > 2 s`: Something is broken" in critical
+    assert "(pages), when API latency p95 is above 2 s: Something is broken" in critical
     assert "**Paged:** On\\-call engineer (PagerDuty `on-call-engineering`)" in critical
     assert warned.startswith('warning"></span>**How bad at [warning]')
     assert "Paged" not in warned and "; nobody is paged." in warned
@@ -174,7 +174,7 @@ def test_concierge_canary_checklist_has_five_phases_with_gates_and_a_timeline() 
     page = example_pages()["checklists/concierge-canary.md"]
     phases = [line for line in page.splitlines() if line.startswith("## Phase ")]
     assert len(phases) == 5
-    gate = re.compile(r"-   \[ \] <span [^>]*></span>Error rate below 2%: `error rate < 2%`")
+    gate = re.compile(r"-   \[ \] <span [^>]*></span>Error rate below 2%: error rate is below 2\\%")
     assert len(gate.findall(page)) == 4
     assert "```mermaid\nflowchart TD\n" in page
     assert page.count("  P") >= 5 + 4  # five phase nodes, four transitions

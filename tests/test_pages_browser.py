@@ -195,7 +195,9 @@ def test_the_level_a_runbook_url_names_comes_first(
     ]
     assert 0 < levels[0][2] <= 844, levels  # on the first screen
     shown = page.locator("p.opsbook-fired").inner_text()
-    assert shown.startswith("This level fired. How bad at warning, when API latency p95 > 1 s")
+    assert shown.startswith(
+        "This level fired. How bad at warning, when API latency p95 is above 1 s"
+    )
     assert "Paged" not in shown and "nobody is paged" in shown
     count = page.evaluate("document.querySelectorAll('*').length")
     for hostile in (

@@ -94,7 +94,7 @@ def test_a_new_user_finds_the_five_systems_the_canary_and_the_kill_command(built
     canary = text_of(site / "checklists/concierge-canary/index.html")
     for n in range(1, 6):
         assert f"Phase {n}:" in canary
-    assert canary.count("Error rate below 2%: error rate < 2%") == 4
+    assert canary.count("Error rate below 2%: error rate is below 2%") == 4
     assert canary_html.count('type="checkbox"') > 40
     assert '<pre class="mermaid"><code>flowchart TD' in canary_html
     runbook = text_of(site / "runbooks/onesource/higherrorrate/index.html")

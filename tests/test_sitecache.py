@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,22 +24,15 @@ NOTES = "# Notes\n\nKept by hand.\n\n## Steps\n\nFirst this.\n"
 LINKS = "# Links\n\nSee [the steps](notes.md#steps).\n"
 
 
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def handbook(tmp_path: Path) -> Path:
     """The example with two hand-written pages, one linking to a section of the other,
-    built once for the module."""
-    root = copy_example(tmp_path_factory.mktemp("sitecache") / "handbook")
+    built once."""
+    root = copy_example(tmp_path / "handbook")
     (root / "docs/notes.md").write_text(NOTES, "utf-8")
     (root / "docs/links.md").write_text(LINKS, "utf-8")
     built(root)
     return root
-
-
-@pytest.fixture
-def handbook(built_once: Path, tmp_path: Path) -> Path:
-    """A copy of the built handbook, site and build record included (times kept), as if
-    this test had built it: each test changes its own."""
-    return Path(shutil.copytree(built_once, tmp_path / "handbook", symlinks=True))
 
 
 def built(root: Path, *args: str) -> str:

@@ -60,11 +60,24 @@ class Condition:
         elif self.expr and self.operator is not None and self.threshold is not None:
             parts.append(" ".join(self.expr.split()))
         if self.operator is not None and self.threshold is not None:
-            unit = self.unit or ""
-            spaced = "" if unit in ("", "%") or unit.startswith("/") else " "
-            parts.append(f"{self.operator} {self.threshold:g}{spaced}{unit}")
+            parts.append(f"{self.operator} {self._value}")
         if not parts and (self.description or self.expr):
             parts.append(" ".join((self.description or self.expr or "").split()))
+        if self.timing:
+            parts.append(self.timing)
+        return " ".join(parts)
+
+    @property
+    def comparison(self) -> str:
+        """The threshold in words, such as `is above 1 s`; empty without one."""
+        if self.operator is None or self.threshold is None:
+            return ""
+        return f"{_COMPARED.get(self.operator, self.operator)} {self._value}"
+
+    @property
+    def timing(self) -> str:
+        """How long it must hold, such as `over 5m for 10m`; empty when it need not."""
+        parts = []
         if self.window:
             parts.append(f"over {self.window}")
         if self.for_:
@@ -72,6 +85,23 @@ class Condition:
         if self.keep_firing_for:
             parts.append(f"keeps firing {self.keep_firing_for}")
         return " ".join(parts)
+
+    @property
+    def _value(self) -> str:
+        unit = self.unit or ""
+        spaced = "" if unit in ("", "%") or unit.startswith("/") else " "
+        return f"{self.threshold:g}{spaced}{unit}"
+
+
+_COMPARED = {
+    ">": "is above",
+    ">=": "is at or above",
+    "<": "is below",
+    "<=": "is at or below",
+    "==": "is",
+    "!=": "is not",
+}
+"""Comparison operators as a sentence says them."""
 
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
