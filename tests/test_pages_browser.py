@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -94,42 +95,50 @@ def test_a_request_outside_the_site_fails_and_counts_as_an_error(
     tab.errors.clear()
 
 
-def test_argo_and_flag_system_pages_read_well(browser: Any, tmp_path: Path) -> None:  # noqa: F811
-    """Pages the example has none of: Rollouts executed by Argo Rollouts (commands per
-    phase, steps as configured), flags a flag system serves (targeting, weights) and
-    SLOs imported from OpenSLO (queries, budgets)."""
-    shop = starter(tmp_path / "shop")
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The starter handbook (`opsbook init`) with Argo Rollouts, flagd flags and OpenSLO
+    objects, built by mkdocs and served: what the example has none of."""
+    shop = starter(tmp_path_factory.mktemp("shop") / "shop")
     (shop / "ops" / "shop.rollouts.yaml").write_text(ROLLOUTS, "utf-8")
     (shop / "ops" / "shop.flags.yaml").write_text(FLAGS, "utf-8")
     slos = opsbook(shop, "import", "openslo", *map(str, OPENSLO))
     assert slos.returncode == 0, slos.stdout + slos.stderr
+    with built_and_served(shop) as url:
+        yield url
+
+
+def test_argo_and_flag_system_pages_read_well(browser: Any, shop: str) -> None:  # noqa: F811
+    """Pages the example has none of: Rollouts executed by Argo Rollouts (commands per
+    phase, steps as configured), flags a flag system serves (targeting, weights) and
+    SLOs imported from OpenSLO (queries, budgets)."""
+    url = shop
     paths = ("checklists/search-canary/", "checklists/shop-release/", "runbooks/flags/",
              "runbooks/checkout/")  # fmt: skip
-    with built_and_served(shop) as url:
-        for width in (1280, 390):
-            context = browser.new_context(viewport={"width": width, "height": 800})
-            page = context.new_page()
-            errors: list[str] = []  # script errors, and requests outside the site (failed)
-            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-            page.on(
-                "console",
-                lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None,
-            )
-            for path in paths:
-                page.goto(url + path)
-                page.wait_for_load_state("load")
-                problems = page.evaluate(AUDIT)
-                assert problems == [] and errors == [], (width, path, problems, errors)
-            page.goto(url + "checklists/search-canary/")
-            shown = page.locator("pre", has_text="kubectl argo rollouts promote search-web -n shop")
-            assert shown.count() == 2 and shown.first.is_visible()
-            kept = page.get_by_text("As configured in Argo Rollouts, before this phase's")
-            assert kept.is_visible()
-            page.goto(url + "runbooks/flags/")
-            assert page.locator("pre", has_text='"starts_with"').is_visible()
-            page.goto(url + "runbooks/checkout/")
-            assert page.get_by_text("about 40m 19s of full outage").is_visible()
-            context.close()
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        errors: list[str] = []  # script errors, and requests outside the site (failed)
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None,
+        )
+        for path in paths:
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            problems = page.evaluate(AUDIT)
+            assert problems == [] and errors == [], (width, path, problems, errors)
+        page.goto(url + "checklists/search-canary/")
+        shown = page.locator("pre", has_text="kubectl argo rollouts promote search-web -n shop")
+        assert shown.count() == 2 and shown.first.is_visible()
+        kept = page.get_by_text("As configured in Argo Rollouts, before this phase's")
+        assert kept.is_visible()
+        page.goto(url + "runbooks/flags/")
+        assert page.locator("pre", has_text='"starts_with"').is_visible()
+        page.goto(url + "runbooks/checkout/")
+        assert page.get_by_text("about 40m 19s of full outage").is_visible()
+        context.close()
 
 
 def alert_pages(site: Path) -> list[str]:
@@ -519,4 +528,49 @@ def test_the_home_page_opens_on_finding_your_alert(
     page.keyboard.type("RedisDown")
     redisdown = "[href*='runbooks/onesource/redisdown/']"
     page.locator(RESULTS.format(redisdown)).first.wait_for(state="attached", timeout=10_000)
+    context.close()
+
+
+def test_the_runbook_url_fills_the_pages_label_placeholders(browser: Any, shop: str) -> None:  # noqa: F811
+    """A runbook_url as the export writes it, filled by Prometheus (`?namespace=shop-prod`),
+    puts the firing alert's value into the page's commands, where the copy button copies
+    it, and says which values it used; without values, ‹namespace› stays; hostile values
+    open no dialog and add no element."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=shop.rstrip("/"))
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    alert = shop + "runbooks/shop/shoperrorratehigh/"
+    page.goto(alert)
+    undo = page.locator("pre", has_text="rollout undo deployment/shop")
+    assert undo.inner_text().strip() == "kubectl -n ‹namespace› rollout undo deployment/shop"
+    assert page.locator(".opsbook-labels-note").count() == 0
+    elements = page.evaluate("document.querySelectorAll('article *').length")
+    page.goto(alert + "?namespace=shop-prod&pod=web-1#level-critical")
+    assert undo.inner_text().strip() == "kubectl -n shop-prod rollout undo deployment/shop"
+    logs = page.locator("pre", has_text="logs deployment/shop")
+    assert logs.inner_text().startswith("kubectl -n shop-prod logs deployment/shop --since=10m")
+    note = page.locator(".opsbook-labels-note").inner_text()
+    assert note == "Filled in from the labels of the alert that fired: namespace = shop-prod."
+    undo.hover()
+    undo.locator("button[data-md-type='copy'], button.md-clipboard").first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == "kubectl -n shop-prod rollout undo deployment/shop"
+    for hostile in (
+        '"><img src=x onerror=alert(1)>',
+        "<script>alert(2)</script>",
+        "javascript:alert(3)",
+        "a\nb",  # a line break would split the command: not used
+    ):
+        page.goto(alert + "?" + urlencode({"namespace": hostile}))
+        shown = undo.inner_text().strip()
+        if "\n" in hostile:
+            assert shown == "kubectl -n ‹namespace› rollout undo deployment/shop"
+        else:
+            assert shown == f"kubectl -n {hostile} rollout undo deployment/shop"
+        added = page.evaluate("document.querySelectorAll('article *').length")
+        assert added <= elements + 1, hostile  # the note, nothing else
+        assert page.locator("article img, article script").count() == 0
+    assert dialogs == []
     context.close()

@@ -72,14 +72,23 @@ def test_the_starter_exports_rules_promtool_accepts_linked_to_existing_pages(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "SUCCESS: 3 rules found" in checked.stdout
     assert opsbook(root, "build").returncode == 0
+    queries = {}
     for rule in rules_of(root / "prometheus"):
         url = rule["annotations"]["runbook_url"]
         assert url.startswith(SITE)
-        page, _, fragment = url.removeprefix(SITE).partition("#")
+        address, _, fragment = url.removeprefix(SITE).partition("#")
+        page, _, queries[rule["alert"]] = address.partition("?")
         severity = rule["labels"]["severity"]
         assert fragment == f"level-{severity}", url  # the level that fired
         html = (root / "site" / page / "index.html").read_text("utf-8")
         assert f'id="{fragment}"' in html, url
+    # The page shows ‹namespace› in its commands, and the expression keeps the label.
+    assert queries == {
+        "ShopErrorRateHigh": "namespace={{ $labels.namespace | urlquery }}",
+        "ShopCheckoutSlow": "",  # `sum by (le)`: no label is left to hand over
+    }
+    checked = opsbook(root, "check-rules", "--site-url", SITE, *map(str, files))
+    assert checked.returncode == 0 and "0 error(s), 0 warning(s)" in checked.stderr, checked.stderr
 
 
 def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
@@ -91,6 +100,8 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
     assert check_rules(*(root / "prometheus").glob("*.yaml")).returncode == 0
     crash = [r for r in rules_of(root / "prometheus") if r["alert"] == "KubePodCrashLooping"]
     page = SITE + "runbooks/shop/kubepodcrashlooping/"
+    # The description shows ‹namespace› and ‹pod›: the page takes their values.
+    labels = "?namespace={{ $labels.namespace | urlquery }}&pod={{ $labels.pod | urlquery }}"
     assert crash == [
         {
             "group": "kubernetes-apps",
@@ -102,7 +113,7 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
             "annotations": {
                 "dashboard": "https://grafana.example.com/d/pods",
                 "description": "Pod {{ $labels.namespace }}/{{ $labels.pod }} restarts.",
-                "runbook_url": page + "#level-warning",
+                "runbook_url": page + labels + "#level-warning",
                 "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
             },
         },
@@ -115,7 +126,7 @@ def test_every_field_of_a_rule_is_exported(tmp_path: Path) -> None:
             "annotations": {
                 "dashboard": "https://grafana.example.com/d/pods",
                 "description": "Restarts within five minutes.",
-                "runbook_url": page + "#level-warning",
+                "runbook_url": page + labels + "#level-warning",
                 "summary": "Pod {{ $labels.pod }} restarted {{ $value | humanize }} times.",
             },
         },

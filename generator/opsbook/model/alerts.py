@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from opsbook.model import gotemplate
 from opsbook.model.common import Condition, Link, Source, Step
 from opsbook.model.services import Service
 from opsbook.model.teams import Channel, Escalation, Severity
@@ -88,6 +89,17 @@ class Alert:
         if self.escalation is not None and self.escalation.policy is not None:
             return self.escalation.policy
         return self.service.escalation
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The labels whose values the page shows as placeholders (‹namespace›, from
+        `{{ $labels.namespace }}` in its text, steps and links), sorted."""
+        texts = [self.summary, self.meaning, self.description, self.impact, self.first_step]
+        for step in (*self.diagnosis, *self.mitigation):
+            texts += [step.text, step.run, step.expect]
+            texts += [step.link.url, step.link.title] if step.link else []
+        texts += [t for link in self.dashboards for t in (link.url, link.title)]
+        return gotemplate.labels_in(" ".join(t for t in texts if t))
 
     @property
     def first_mitigation(self) -> Step | None:

@@ -37,3 +37,12 @@ def _placeholder(action: re.Match[str]) -> str:
     if re.search(r"\$labels\b|\.Labels\b", inside):
         return "‹labels›"
     return "‹…›"
+
+
+_SHOWN = re.compile(r"‹([A-Za-z_][A-Za-z0-9_]*)›")
+
+
+def labels_in(text: str) -> tuple[str, ...]:
+    """The labels that placeholders in `text` (as `readable` writes them) stand for,
+    sorted; `‹value›` is the alert's value, not a label."""
+    return tuple(sorted({m for m in _SHOWN.findall(text) if m != "value"}))

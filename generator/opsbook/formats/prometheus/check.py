@@ -6,7 +6,7 @@ from __future__ import annotations
 from opsbook.core.diagnostics import Diagnostic
 from opsbook.core.ruleset import RULES
 from opsbook.formats.prometheus.read import RuleEntry
-from opsbook.formats.prometheus.write import level_anchor, page_url
+from opsbook.formats.prometheus.write import label_query, level_anchor, page_url
 from opsbook.load.nodes import Mark, YMap
 from opsbook.model import Alert, AlertLevel, Catalog
 from opsbook.model.layout import Layout
@@ -43,7 +43,7 @@ def check_rules(
         if not isinstance(labels, YMap):
             labels = YMap(rule.mark)
         severity = labels.get("severity")
-        wrong = _wrong_url(rule, page_url(site_url, layout, alert), _level(alert, severity))
+        wrong = _wrong_url(rule, alert, page_url(site_url, layout, alert), _level(alert, severity))
         if wrong is not None:
             report(rule, wrong[0], "rule-runbook-url", f"`{name}`: {wrong[1]}")
         documented = {level.severity.id.lower() for level in alert.levels}
@@ -78,15 +78,24 @@ def _level(alert: Alert, severity: object) -> AlertLevel | None:
     return None
 
 
-def _wrong_url(rule: RuleEntry, page: str, level: AlertLevel | None) -> tuple[Mark, str] | None:
+def _without_query(url: str) -> str:
+    address, hash_, fragment = url.partition("#")
+    return address.partition("?")[0] + hash_ + fragment
+
+
+def _wrong_url(
+    rule: RuleEntry, alert: Alert, page: str, level: AlertLevel | None
+) -> tuple[Mark, str] | None:
     """Where and how a rule's `runbook_url` misses its alert's page (`page`, or the page at
     `level`'s anchor: the page alone shows every level apart); None when it does not."""
-    expected = f"{page}{level_anchor(level)}" if level is not None else page
+    anchored = f"{page}{level_anchor(level)}" if level is not None else page
+    expected = f"{page}{label_query(alert, level)}{level_anchor(level)}" if level else page
     annotations = rule.node.get("annotations")
     if not isinstance(annotations, YMap):
         annotations = YMap(rule.mark)
     url = annotations.get("runbook_url")
-    if url in (expected, page):
+    # Label values in a query are the page's to use, whichever a team's rule hands it.
+    if isinstance(url, str) and _without_query(url) in (anchored, page):
         return None
     where = annotations.value_marks["runbook_url"] if url is not None else rule.mark
     said = f"is `{url}`" if url is not None else "is missing"

@@ -363,6 +363,9 @@ def _shown(key: Iterable[tuple[str, str]]) -> str:
 
 
 def _page_of(url: str | None) -> str | None:
-    """A runbook_url without the level fragment opsbook's export adds (`#level-warning`):
-    the levels of one alert lead to one page."""
-    return url.split("#level-", 1)[0] if url is not None else None
+    """A runbook_url without the level fragment opsbook's export adds (`#level-warning`)
+    and the label values it hands the page (`?namespace=…`): the levels of one alert lead
+    to one page."""
+    if url is None or "#level-" not in url:
+        return url
+    return url.split("#level-", 1)[0].split("?", 1)[0]

@@ -10,6 +10,7 @@ from typing import Any
 from opsbook.core.diagnostics import OpsbookError
 from opsbook.core.yamltext import dump
 from opsbook.formats.files import write_all
+from opsbook.formats.prometheus.labels import NONE, kept
 from opsbook.model import Alert, AlertLevel, Catalog
 from opsbook.model.layout import Layout
 
@@ -65,10 +66,25 @@ def export_rules(catalog: Catalog, layout: Layout, site_url: str, kind: str = "r
 def page_url(site_url: str, layout: Layout, alert: Alert, level: AlertLevel | None = None) -> str:
     """The address of an alert's runbook page on the published site; with `level`, of that
     level's facts on it (`#level-<severity>`: a fragment, kept by Alertmanager's templates
-    and by any static host, that leads the reader to the level that fired)."""
+    and by any static host, that leads the reader to the level that fired), handing the page
+    the values of the labels it shows as placeholders (`?namespace={{ $labels.namespace |
+    urlquery }}`) that the level's expression keeps."""
     page = layout.alert(alert.service.id, alert.id).removesuffix(".md")
     url = f"{site_url.rstrip('/')}/{page}/"
-    return f"{url}{level_anchor(level)}" if level is not None else url
+    if level is None:
+        return url
+    return f"{url}{label_query(alert, level)}{level_anchor(level)}"
+
+
+def label_query(alert: Alert, level: AlertLevel) -> str:
+    """The query that hands the page a firing alert's label values: each as a template that
+    Prometheus fills (and escapes for a URL) when the alert fires; empty without any."""
+    static = {name for name, _ in (*alert.labels, *level.labels)}
+    result = kept(level.condition.expr) if level.condition.expr else NONE
+    names = [n for n in alert.placeholders if n in static or result.keeps(n)]
+    if not names:
+        return ""
+    return "?" + "&".join(f"{n}={{{{ $labels.{n} | urlquery }}}}" for n in names)
 
 
 def level_anchor(level: AlertLevel) -> str:

@@ -53,8 +53,8 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
         group=RuleGroup(node["group"]["name"], node["group"].get("interval"))
         if "group" in node
         else None,
-        impact=runbook.get("impact"),
-        first_step=runbook.get("first_step"),
+        impact=readable(runbook.get("impact")),
+        first_step=readable(runbook.get("first_step")),
         diagnosis=built.steps(runbook.get("diagnosis")),
         mitigation=built.steps(runbook.get("mitigation")),
         escalation=AlertEscalation(

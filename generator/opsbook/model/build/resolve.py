@@ -22,7 +22,7 @@ from opsbook.model import (
     Step,
     Team,
 )
-from opsbook.model.build.values import link_of, plain
+from opsbook.model.build.values import link_of, plain, readable
 
 
 @dataclass
@@ -57,13 +57,15 @@ class Built:
 
     def step(self, raw: Any) -> Step:
         if isinstance(raw, str):
-            return Step(text=raw)
+            return Step(text=readable(raw))
+        # `{{ $labels.namespace }}` in a step is shown as ‹namespace›, which the page fills
+        # from the label values its address carries.
         return Step(
-            text=raw.get("do"),
-            run=raw.get("run"),
+            text=readable(raw.get("do")),
+            run=readable(raw.get("run")),
             lang=raw.get("lang", "bash"),
             set_flag=self.setting(raw["set_flag"]) if "set_flag" in raw else None,
-            expect=raw.get("expect"),
+            expect=readable(raw.get("expect")),
             link=link_of(raw["link"]) if "link" in raw else None,
         )
 

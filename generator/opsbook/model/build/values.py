@@ -63,7 +63,7 @@ def annotations_of(node: YMap) -> tuple[tuple[str, str], ...]:
 
 
 def link_of(raw: YMap) -> Link:
-    return Link(raw["title"], raw["url"], raw.get("kind"))
+    return Link(gotemplate.readable(raw["title"]), gotemplate.readable(raw["url"]), raw.get("kind"))
 
 
 def condition_of(raw: YMap) -> Condition:
