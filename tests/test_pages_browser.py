@@ -495,13 +495,25 @@ def test_a_phrase_from_a_runbook_step_finds_that_runbook_among_the_first_three(
     runbook: str,
 ) -> None:
     """Search ranks runbooks before pages whose title merely shares a word (a release
-    record, a checklist), and keeps the definition files' pages out."""
+    record, a checklist)."""
     context = browser.new_context()
     page = context.new_page()
     listed = found(page, server, phrase, runbook)
     assert listed[0] == runbook, listed  # first, so certainly among the first three
-    sources = found(page, server, "apiVersion", "runbooks/source/")
-    assert not [p for p in sources if p.startswith("runbooks/source/")], sources
+    context.close()
+
+
+def test_the_definition_files_pages_are_not_searched(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """`apiVersion` is on every definition file's page and in the reference: search finds
+    the reference, never a definition file's page (a third of the index they were)."""
+    context = browser.new_context()
+    page = context.new_page()
+    listed = found(page, server, "apiVersion", "reference/")
+    assert "reference/" in listed, listed
+    assert [p for p in listed if p.startswith("runbooks/source/")] == []
     context.close()
 
 

@@ -147,6 +147,14 @@ class Flag:
         written somewhere (an env file, code) and applied by `change.apply`."""
         return self.code_language == "bash"
 
+    @property
+    def apply_undocumented(self) -> bool:
+        """Whether what the flag's command writes (an env file, code) takes effect in a way
+        the flag does not say: no `change.apply` command."""
+        change = self.change
+        written = self.code_language == "dotenv" or bool(change is not None and change.restart)
+        return not self.runs and written and not (change is not None and change.apply)
+
     def command_for(self, value: Any) -> str | None:
         """The exact command that sets the flag to `value`, when the flag documents one."""
         if self.kill_command and type(value) is type(self.kill_value) and value == self.kill_value:
