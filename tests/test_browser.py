@@ -13,7 +13,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -56,6 +56,7 @@ class StaticHost(http.server.SimpleHTTPRequestHandler):
 
     timeout = 2  # an idle kept-alive connection ends, and its thread with it
     COMPRESSED = (".html", ".js", ".css", ".json", ".svg", ".xml", ".txt")
+    compressed: ClassVar[dict[tuple[str, int, int], bytes]] = {}
 
     def send_head(self) -> Any:
         path = self.translate_path(self.path)
@@ -64,8 +65,12 @@ class StaticHost(http.server.SimpleHTTPRequestHandler):
         accepted = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (accepted and path.endswith(self.COMPRESSED) and os.path.isfile(path)):
             return super().send_head()  # a folder's redirect, a 404, an image
-        with open(path, "rb") as handle:
-            body = gzip.compress(handle.read(), mtime=0)
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        body = self.compressed.get(key)
+        if body is None:  # compressed once per file (Mermaid takes a tenth of a second)
+            with open(path, "rb") as handle:
+                body = self.compressed[key] = gzip.compress(handle.read(), 6, mtime=0)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(path))
         self.send_header("Content-Encoding", "gzip")

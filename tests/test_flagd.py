@@ -413,7 +413,7 @@ def test_what_the_import_writes(tmp_path: Path) -> None:
                for f in flags.values())  # fmt: skip
     assert "services" not in shop_file  # the starter's `shop`
     assert payments["services"][0]["id"] == "payments"
-    assert payments["services"][0]["owner"] == "shop-team"
+    assert payments["services"][0]["owner"] == "owner-not-known"  # no --owner: not a guess
     listed = opsbook(root, "validate")
     assert listed.returncode == 0, listed.stdout
     assert "imported-placeholder" in listed.stdout

@@ -465,6 +465,7 @@ def found(page: Any, site: str, phrase: str, expected: str) -> list[str]:
     from test_browser import search
 
     page.goto(site)
+    page.wait_for_load_state("networkidle")  # the search index is in, the field listens
     search(page, phrase)
     with contextlib.suppress(playwright.Error):
         page.locator(RESULTS.format(f"[href*='{expected}']")).first.wait_for(

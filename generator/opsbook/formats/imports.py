@@ -10,7 +10,6 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from opsbook.core.diagnostics import UsageError
 from opsbook.load.nodes import Mark
 from opsbook.load.schema import bundled_schema
 from opsbook.model import Catalog, Team
@@ -29,6 +28,10 @@ def pattern(name: str) -> re.Pattern[str]:
 def definition_id(wanted: str, limit: int = 100) -> str:
     """`wanted` when it can be a handbook id, else a slug of it."""
     return wanted if pattern("id").match(wanted) and len(wanted) <= limit else slug(wanted, limit)
+
+
+UNKNOWN_OWNER = "owner-not-known"
+"""The placeholder team an import without `--owner` gives what it makes."""
 
 
 @dataclass
@@ -110,14 +113,8 @@ class Made:
     def _owner(self) -> Team | dict[str, Any]:
         teams = {team.id.lower(): team for team in self.catalog.teams}
         wanted = self.owner
-        if wanted is None and len(self.catalog.teams) == 1:
-            return self.catalog.teams[0]
         if wanted is None:
-            listed = ", ".join(team.id for team in self.catalog.teams) or "none"
-            raise UsageError(
-                f"name the team that owns the imported {self.section} with --owner "
-                f"(the handbook's teams: {listed})"
-            )
+            return self._unknown_owner(teams)
         if wanted.lower() in teams:
             return teams[wanted.lower()]
         created = {
@@ -128,6 +125,23 @@ class Made:
         }
         self.add("", "teams", created)
         self.created.append(f"team `{created['id']}`")
+        return created
+
+    def _unknown_owner(self, teams: dict[str, Team]) -> Team | dict[str, Any]:
+        """Without `--owner`, nothing says who owns what came in: a placeholder team that
+        validate reports, never a guess (a handbook's only team may be the starter's
+        sample, whose pager would then be printed as the one paged)."""
+        if UNKNOWN_OWNER in teams:
+            return teams[UNKNOWN_OWNER]
+        created = {
+            "id": UNKNOWN_OWNER,
+            "name": "TODO: the owning team",
+            "description": "TODO: who owns what the import made, and how to reach them "
+            "(or import again with --owner TEAM).",
+            "imported": {"from": self.source},
+        }
+        self.add("", "teams", created)
+        self.created.append(f"team `{UNKNOWN_OWNER}` (a placeholder: no --owner was given)")
         return created
 
     def service(self, wanted: str, source: str) -> str:
