@@ -98,7 +98,7 @@ def test_runbook_first_screen_then_sections_and_the_exact_kill_command() -> None
         "## Escalation",
     ]
     escalation = runbook.split("## Escalation")[1]
-    assert "| L2 | ONESource engineering lead | 30m |" in escalation
+    assert "- **L2, after 30m: ONESource engineering lead**: contact not documented." in escalation
 
 
 def test_only_a_level_that_pages_says_paged_and_each_level_has_its_anchor() -> None:
