@@ -466,11 +466,14 @@ def found(page: Any, site: str, phrase: str, expected: str) -> list[str]:
 
     page.goto(site)
     page.wait_for_load_state("networkidle")  # the search index is in, the field listens
-    search(page, phrase)
-    with contextlib.suppress(playwright.Error):
-        page.locator(RESULTS.format(f"[href*='{expected}']")).first.wait_for(
-            state="attached", timeout=10_000
-        )
+    for _ in range(3):  # a query typed while the index is still being built finds nothing
+        search(page, phrase)
+        with contextlib.suppress(playwright.Error):
+            page.locator(RESULTS.format(f"[href*='{expected}']")).first.wait_for(
+                state="attached", timeout=5_000
+            )
+            break
+        page.keyboard.press("Escape")
     pages: list[str] = []
     for href in page.locator(RESULTS.format("")).evaluate_all("all => all.map(a => a.href)"):
         path = href.removeprefix(site).split("?")[0].split("#")[0]
@@ -586,4 +589,22 @@ def test_the_runbook_url_fills_the_pages_label_placeholders(browser: Any, shop: 
         assert added <= elements + 1, hostile  # the note, nothing else
         assert page.locator("article img, article script").count() == 0
     assert dialogs == []
+    context.close()
+
+
+def test_the_escalation_contact_is_on_a_phones_screen(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """At 390 px an incident's escalation names whom to reach and how, inside the screen's
+    width (a table's Contact column was off-screen)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "runbooks/aurora-concierge/incidents/widget-button-missing/")
+    first = page.locator("li", has_text="L1, at once: On-call engineer")
+    contact = first.locator("code", has_text="on-call-engineering")
+    contact.scroll_into_view_if_needed()
+    box = contact.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert contact.is_visible()
     context.close()
