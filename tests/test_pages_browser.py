@@ -608,3 +608,46 @@ def test_the_escalation_contact_is_on_a_phones_screen(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     assert contact.is_visible()
     context.close()
+
+
+def test_a_checklist_on_a_phone_keeps_its_bar_to_one_line_and_its_headings_clear(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """At 390 px: the release bar is one line, above the timeline; a deep link to a phase
+    puts its heading below the bar, not under it; the second Tab stop skips to the first
+    open item, whose box then has the focus and a visible ring."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    canary = server + "checklists/concierge-canary/"
+    page.goto(canary)
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached")
+    bar = page.locator("div.opsbook-checklist").bounding_box()
+    assert bar is not None and bar["height"] < 50, bar  # one line
+    timeline = page.locator("#timeline").bounding_box()
+    assert timeline is not None and bar["y"] < timeline["y"]
+    phase = page.locator("article h2", has_text="Phase 3").get_attribute("id")
+    page.goto(canary + "#" + phase)
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached")
+    page.wait_for_timeout(300)
+    heading = page.locator(f"[id='{phase}']").bounding_box()
+    stuck = page.locator("div.opsbook-checklist").bounding_box()
+    assert heading is not None and stuck is not None
+    assert stuck["y"] + stuck["height"] <= heading["y"] < 844, (stuck, heading)
+    page.goto(canary)
+    page.wait_for_selector("div.opsbook-checklist[data-ready]", state="attached")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the first open item"
+    page.keyboard.press("Enter")
+    focused = page.evaluate(
+        """() => { const box = document.activeElement;
+                   return [box.type || box.tagName, box.checked, box.outerHTML.slice(0, 80),
+                           box.getBoundingClientRect().top]; }"""
+    )
+    assert focused[:2] == ["checkbox", False], focused
+    assert 0 < focused[3] < 844, focused
+    page.focus("input.opsbook-release")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid", ring
+    context.close()

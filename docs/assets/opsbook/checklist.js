@@ -127,6 +127,45 @@
     resizing = window.setTimeout(fitTitle, 100);
   });
 
+  // A keyboard reader's first stop on the page: the first item still open (the theme's
+  // navigation holds dozens of links before it).
+  function skipLink(items) {
+    var article = document.querySelector("article");
+    if (!article || document.querySelector(".opsbook-skip")) return;
+    var link = element("a", { class: "opsbook-skip", href: "#" }, "Skip to the first open item");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var open = items.filter(function (item) { return !item.box.checked && !item.box.disabled; });
+      var first = open.length ? open[0] : items[0];
+      if (!first) return;
+      first.li.scrollIntoView({ block: "center" });
+      first.box.focus({ preventScroll: true });
+    });
+    var theirs = document.querySelector(".md-skip"); // the theme's "Skip to content"
+    if (theirs) theirs.parentNode.insertBefore(link, theirs.nextSibling);
+    else article.insertBefore(link, article.firstChild);
+  }
+
+  // A jump to a heading (a link to it, the table of contents) stops below the sticky bar.
+  function keepHeadingsClear(bar) {
+    function clear() {
+      var header = document.querySelector(".md-header");
+      var above = header ? header.getBoundingClientRect().height : 0;
+      var height = bar.getBoundingClientRect().height;
+      document.documentElement.style.scrollPaddingTop = Math.ceil(above + height + 8) + "px";
+    }
+    clear();
+    window.addEventListener("resize", clear);
+    // A deep link was followed before the bar was there: go to its heading again.
+    var target = null;
+    try {
+      target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    } catch (e) {
+      target = null; // a malformed escape names no heading
+    }
+    if (window.location.hash.length > 1 && target) target.scrollIntoView();
+  }
+
   function setup() {
     var bar = document.querySelector("div.opsbook-checklist[data-checklist]");
     nameBoxes();
@@ -188,11 +227,17 @@
       bar.appendChild(list);
     }
     var total = element("span", { class: "opsbook-total", role: "status" });
-    var copy = element("button", { type: "button", class: "md-button opsbook-copy" }, "Copy as Markdown");
+    var copy = element("button", { type: "button", class: "md-button opsbook-copy" }, "Copy");
+    copy.appendChild(element("span", { class: "opsbook-wide" }, " as Markdown"));
     var reset = element("button", { type: "button", class: "md-button opsbook-reset" }, "Reset");
     var note = element("span", { class: "opsbook-note", "aria-live": "polite" });
     var kept = element("p", { class: "opsbook-kept" });
-    [total, copy, reset, note, kept].forEach(function (node) { bar.appendChild(node); });
+    var totalMore = element("span", { class: "opsbook-wide" });
+    [total, copy, reset, note].forEach(function (node) { bar.appendChild(node); });
+    // Whose ticks these are, under the bar: the bar stays one line on a phone.
+    bar.parentNode.insertBefore(kept, bar.nextSibling);
+    skipLink(items);
+    keepHeadingsClear(bar);
     // On paper the bar is left out; this line says whose ticks the printed boxes show.
     var printedFor = element("p", { class: "opsbook-printed-for" });
     bar.parentNode.insertBefore(printedFor, bar);
@@ -261,8 +306,9 @@
         item.note.textContent = item.box.disabled ? " — " + r.ticks[item.key]
           : (mine ? " — ticked in this browser only" : "");
       });
-      total.textContent = done + " of " + items.length + " done" +
-        (open ? ", " + open + " required open" : ", nothing required open");
+      total.textContent = done + " of " + items.length + " done";
+      totalMore.textContent = open ? ", " + open + " required open" : ", nothing required open";
+      total.appendChild(totalMore);
       var whose = !deployment ? "Ticks as kept in this browser"
         : r ? "Release " + name() + ", as recorded (started " + r.started + ")"
         : name() ? "Release " + name() + ", not recorded: ticks kept in this browser"
