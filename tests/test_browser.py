@@ -10,6 +10,7 @@ import http.server
 import io
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,15 @@ class StaticHost(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """A local HTTP server that stays quiet when the browser drops a connection (a page
+    left while its search index was still loading), as a static host does."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
     """The handbook at `root` built (by `engine`) and served over HTTP on a free local port.
@@ -91,7 +101,7 @@ def built_and_served(root: Path, engine: str = "mkdocs") -> Iterator[str]:
     """
 
     handler = functools.partial(StaticHost, directory=str(root / "site"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = Server(("127.0.0.1", 0), handler)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     config = root / "mkdocs.yml"
     config.write_text(f"site_url: {url}\n" + config.read_text("utf-8"), "utf-8")
