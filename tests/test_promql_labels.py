@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsbook.formats.prometheus.labels import kept
+from opsbook.model.labels import kept
 
 
 @pytest.mark.parametrize(

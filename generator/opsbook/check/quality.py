@@ -13,7 +13,8 @@ from opsbook.core.ruleset import RULES
 from opsbook.load.definitions import KINDS, REFERENCES, Index, definitions, walk
 from opsbook.load.files import SourceFile
 from opsbook.load.nodes import Mark, YList, YMap
-from opsbook.model import duration_seconds
+from opsbook.model import duration_seconds, gotemplate
+from opsbook.model.labels import kept
 
 _PLACEHOLDER_WORDS = defaults.PLACEHOLDER_WORDS
 _PLACEHOLDER = defaults.PLACEHOLDER
@@ -321,6 +322,49 @@ def _paging_escalations(source: SourceFile, context: Context) -> Iterator[Diagno
             )  # fmt: skip
 
 
+_SHOWN_TEXT = (
+    "summary", "description", "runbook.meaning", "runbook.impact", "runbook.first_step",
+    "runbook.diagnosis[]", "runbook.mitigation[]", "runbook.diagnosis[].do",
+    "runbook.diagnosis[].run", "runbook.diagnosis[].expect", "runbook.diagnosis[].link.url",
+    "runbook.mitigation[].do", "runbook.mitigation[].run", "runbook.mitigation[].expect",
+    "runbook.mitigation[].link.url", "dashboards[].url", "dashboards[].title",
+)  # fmt: skip
+"""Where an alert's page shows text in which `{{ $labels.x }}` becomes a placeholder."""
+
+
+def _dropped_labels(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """A placeholder (`{{ $labels.pod }}`, shown as ‹pod›) for a label that no level's
+    expression keeps: the runbook_url can never hand the page its value."""
+    for node, _ in definitions(source, "alerts"):
+        texts = [(t, m) for path in _SHOWN_TEXT for t, m in walk(node, path) if isinstance(t, str)]
+        shown = gotemplate.labels_in(gotemplate.readable(" ".join(t for t, _ in texts)))
+        if not shown:
+            continue
+        static = set(node.get("labels", {}) or {})
+        results = []
+        for level, _ in _alert_levels(node):
+            condition = level.get("condition")
+            expr = condition.get("expr") if isinstance(condition, YMap) else None
+            if not isinstance(expr, str):
+                break  # a level without PromQL: nothing to judge
+            static |= set(level.get("labels", {}) or {})
+            results.append(kept(expr))
+        else:
+            never = [n for n in shown if n not in static and not any(r.keeps(n) for r in results)]
+            if never:
+                listed = ", ".join(f"‹{n}›" for n in never)
+                where = next(
+                    m for t, m in texts
+                    if set(gotemplate.labels_in(gotemplate.readable(t))) & set(never)
+                )  # fmt: skip
+                yield from _diag(
+                    source, node, where, "placeholder-label-dropped",
+                    f"alert `{node['id']}` shows {listed}, but no level's `expr` keeps that "
+                    "label (an aggregation `by` other labels, or `without` it): the page can "
+                    "never fill it; aggregate `by` it, or write the text without it",
+                )  # fmt: skip
+
+
 _ASSIGNMENT = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*=\S*\s*")
 
 
@@ -373,5 +417,6 @@ _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _paging_channels,
     _paging_escalations,
     _bare_assignments,
+    _dropped_labels,
     _dates,
 )

@@ -83,6 +83,7 @@ _QUALITY = (
     Rule("rollback-plan", "quality", E, "A rollout without triggers and a procedure cannot be rolled back calmly.", True),
     Rule("paging-channel", "quality", E, "Paging alerts must reach a pager; non-paging ones must not wake anyone.", True),
     Rule("bare-assignment", "quality", W, "`NAME=value` pasted into a shell only sets a shell variable; the reader needs where the line goes and how it takes effect.", True),
+    Rule("placeholder-label-dropped", "quality", W, "A placeholder for a label the expression drops can never be filled from the runbook_url; the reader is left with ‹pod›.", True),
     Rule("paging-escalation", "quality", W, "A page names who is paged from the escalation policy; a first level nobody can page would name someone the pager never reaches.", True),
     Rule("flag-expired", "quality", W, "Flags past their expiry are debt and a risk of stale behaviour.", True),
     Rule("review-overdue", "quality", W, "Definitions past their review date may no longer be true.", True),
