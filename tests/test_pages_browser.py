@@ -56,12 +56,19 @@ def tab(request: pytest.FixtureRequest, server: str, browser: Any) -> Iterator[A
 
 
 def test_every_page_reads_well_at_laptop_and_phone_width(
+    request: pytest.FixtureRequest,
     tab: Any,
     root: Path,  # noqa: F811
     server: str,  # noqa: F811
 ) -> None:
     """Commands are copyable blocks, nothing is cut off, checkboxes are named, no errors.
-    The definition files' pages share one template: the two longest stand for the rest."""
+    The definition files' pages share one template: the two longest stand for the rest.
+    Zensical's pages are read at a phone's width only, where pages first run out of room
+    (at 1280 px only mkdocs-material's are): half a minute less of CI. Its wide layout is
+    still seen by the first-screen, search and weight tests below."""
+    width = tab.viewport_size["width"]
+    if request.node.callspec.params.get("served") == "zensical" and width > 390:
+        pytest.skip("Zensical's pages are audited at 390 px")
     urls = pages(root / "site")
     assert len(urls) > 60
     listings = [u for u in urls if u.startswith("runbooks/source/")]
