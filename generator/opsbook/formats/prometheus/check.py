@@ -89,7 +89,6 @@ def _wrong_url(
     """Where and how a rule's `runbook_url` misses its alert's page (`page`, or the page at
     `level`'s anchor: the page alone shows every level apart); None when it does not."""
     anchored = f"{page}{level_anchor(level)}" if level is not None else page
-    expected = f"{page}{label_query(alert, level)}{level_anchor(level)}" if level else page
     annotations = rule.node.get("annotations")
     if not isinstance(annotations, YMap):
         annotations = YMap(rule.mark)
@@ -99,4 +98,6 @@ def _wrong_url(
         return None
     where = annotations.value_marks["runbook_url"] if url is not None else rule.mark
     said = f"is `{url}`" if url is not None else "is missing"
+    # What export would write (the expression is read only for a URL that is wrong).
+    expected = f"{page}{label_query(alert, level)}{level_anchor(level)}" if level else page
     return where, f"runbook_url {said}; its page is {expected}"
