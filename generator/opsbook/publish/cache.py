@@ -319,7 +319,7 @@ class _Keeper(BasePlugin[_NoOptions]):  # type: ignore[no-untyped-call]
                     raise _Redo(f"{file.src_uri} links to {uri}, which is gone")
                 links[target] = dict(anchors)
             page.links_to_anchors = links
-        if _search(config) is not None:
+        if search_plugin(config) is not None:
             try:
                 index = json.loads((self.site / "search" / "search_index.json").read_bytes())
             except (OSError, ValueError) as exc:
@@ -337,7 +337,7 @@ class _Keeper(BasePlugin[_NoOptions]):  # type: ignore[no-untyped-call]
         their place, in the order of the pages, as a clean build lists them."""
         assert self.files is not None
         entries: list[Any] = []
-        plugin = _search(config)
+        plugin = search_plugin(config)
         fresh = _by_page(plugin.search_index.entries) if plugin is not None else {}
         for file in self.files.documentation_pages():
             page = file.page
@@ -370,7 +370,8 @@ def _by_page(entries: list[Any]) -> dict[str, list[Any]]:
     return pages
 
 
-def _search(config: MkDocsConfig) -> Any:
+def search_plugin(config: MkDocsConfig) -> Any:
+    """mkdocs-material's search plugin, when it is on; else None."""
     for plugin in config.plugins.values():
         if _name(type(plugin)) == _PLUGINS[0] and plugin.config.enabled:
             return plugin

@@ -282,13 +282,11 @@ def _rank_search(config: MkDocsConfig) -> None:
     """mkdocs-material's search weighs a title `SEARCH_TITLE_BOOST` times the text, unless
     mkdocs.yml says otherwise (the search plugin reads its fields after this)."""
     from opsbook.core.defaults import SEARCH_TITLE_BOOST
+    from opsbook.publish.cache import search_plugin
 
-    for plugin in config.plugins.values():
-        fields = getattr(getattr(plugin, "config", None), "fields", None)
-        if type(plugin).__module__.startswith("material.plugins.search") and isinstance(
-            fields, dict
-        ):
-            fields.setdefault("title", {"boost": SEARCH_TITLE_BOOST})
+    plugin = search_plugin(config)
+    if plugin is not None:
+        plugin.config.fields.setdefault("title", {"boost": SEARCH_TITLE_BOOST})
 
 
 @contextlib.contextmanager
