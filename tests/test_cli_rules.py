@@ -9,8 +9,8 @@ from opsbook.core.ruleset import RULES
 
 EXPIRING = """\
 apiVersion: opsbook/v1
-teams: [{id: web, name: Web}]
-services: [{id: shop, name: Shop, owner: web}]
+teams: [{id: web, name: Web, channels: [{slack: "#web"}]}]
+services: [{id: shop, name: Shop, owner: web, suppress: [service-links]}]
 flags:
   - id: TRIAL
     service: shop

@@ -27,9 +27,9 @@ apiVersion: opsbook/v1
 teams:
   - {id: web, name: Web, chanels: []}
 services:
-  - id: shop
-    name: Shop
-    owner: wbe
+  - {id: shop, name: Shop,
+    suppress: [service-links],
+    owner: wbe}
 flags:
   - id: X
     service: shop

@@ -71,7 +71,8 @@ def test_mutated_files_give_positioned_diagnostics_and_no_exception(
     rng = random.Random(SEED)
     mutations = _mutations(rng)
     validator = Validator()  # kept, as serve keeps it: only the mutated file is read again
-    assert validator.validate([tmp_path / "ops"]).diagnostics == ()
+    unmutated = validator.validate([tmp_path / "ops"]).diagnostics
+    assert unmutated and not [d for d in unmutated if d.level == "error"]  # the seeds' gaps
     slowest = 0.0
     for case in range(cases):
         path = rng.choice(files)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 from golden import example_areas, example_pages, example_tree
-from helpers import copy_example, run
+from helpers import copy_example, errors, run
 from opsbook.check.validate import validate_paths
 from opsbook.model.layout import url_of
 from opsbook.publish.write import plan_pages
@@ -329,6 +329,27 @@ def test_generate_rewrites_changed_pages_removes_stale_ones_and_spares_hand_writ
     assert notes.read_text() == "# Our notes\n"
     assert not stale.parent.exists()
     assert untouched.stat().st_mtime_ns == mtime
+
+
+def test_generate_counts_the_warnings_that_validate_lists(tmp_path: Path) -> None:
+    """A command about something else says how many warnings there are, not each one;
+    an error is still printed in full, and stops it."""
+    root = copy_example(tmp_path)
+    listed = run(["validate"], root)
+    warnings = [line for line in listed.stdout.splitlines() if ": warning [" in line]
+    assert warnings and len(warnings) == len(listed.stdout.splitlines())
+    result = run(["generate"], root)
+    assert result.exit_code == 0
+    assert "warning [" not in result.output
+    assert result.stderr == (
+        f"opsbook: {len(warnings)} warning(s) in the definitions; `opsbook validate` lists them\n"
+    )
+    service = root / "ops/onesource.yaml"
+    service.write_text(service.read_text("utf-8").replace("owner: onesource-team", "owner: x"))
+    broken = run(["generate"], root)
+    assert broken.exit_code == 1
+    assert errors(broken.stdout) == broken.stdout.splitlines() != []
+    assert f"{len(warnings)} warning(s) in the definitions" in broken.stderr
 
 
 def test_generate_refuses_to_overwrite_a_hand_written_file(tmp_path: Path) -> None:

@@ -199,8 +199,10 @@ def test_javascript_urls_in_any_spelling_are_refused_by_validate(build_tree: Any
     links = ", ".join(f"{{title: t, url: {json.dumps(u)}}}" for u in urls)
     root = build_tree(
         {
-            "ops/a.yaml": "apiVersion: opsbook/v1\nteams: [{id: t, name: T}]\n"
-            f"services:\n  - {{id: s, name: S, owner: t, links: [{links}]}}\n"
+            "ops/a.yaml": "apiVersion: opsbook/v1\n"
+            "teams: [{id: t, name: T, channels: [{slack: '#t'}]}]\n"
+            "services:\n"
+            f"  - {{id: s, name: S, owner: t, suppress: [service-links], links: [{links}]}}\n"
         }
     )
     from opsbook.check.validate import validate_paths

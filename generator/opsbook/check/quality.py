@@ -386,6 +386,50 @@ def _bare_assignments(source: SourceFile, context: Context) -> Iterator[Diagnost
                     )  # fmt: skip
 
 
+_LOOKS = {"dashboard": ("dashboard", "metrics", "traces"), "logs": ("logs",)}
+"""What an alert page's "Look" step links, by what a reader looks for first."""
+
+
+def _service_links(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """A service without a dashboard or a logs link: its alert pages say "not documented"
+    where the reader's first look would be."""
+    for node, mark in definitions(source, "services"):
+        kinds = {link.get("kind") for link, _ in walk(node, "links[]") if isinstance(link, YMap)}
+        missing = [name for name, found in _LOOKS.items() if not kinds & set(found)]
+        if len(missing) == 2:
+            said = (
+                "no dashboard and no logs link: its alert pages say they are not documented; "
+                "add them to `links` (`kind: dashboard`, `kind: logs`)"
+            )
+        elif missing:
+            said = f"no {missing[0]} link: add one to `links` (`kind: {missing[0]}`)"
+        else:
+            continue
+        yield from _diag(
+            source, node, mark, "service-links", f"service `{node['id']}` has {said}"
+        )  # fmt: skip
+
+
+def _contacts(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
+    """A team with no channel, and an escalation level with neither a contact nor a team:
+    the page names someone and says "contact not documented"."""
+    for node, mark in definitions(source, "teams"):
+        if not node.get("channels"):
+            yield from _diag(
+                source, node, mark, "contact-missing",
+                f"team `{node['id']}` has no `channels`: pages that name it cannot say how "
+                "to reach it",
+            )  # fmt: skip
+    for node, _ in definitions(source, "escalations"):
+        for level, where in walk(node, "levels[]"):
+            if isinstance(level, YMap) and not level.get("contact") and not level.get("team"):
+                yield from _diag(
+                    source, node, where, "contact-missing",
+                    f"escalation policy `{node['id']}`: level {level.get('name')!r} has no "
+                    "`contact` and no `team`: pages say its contact is not documented",
+                )  # fmt: skip
+
+
 def _policy_of(source: SourceFile, context: Context, node: YMap) -> tuple[Any, Mark]:
     """The escalation policy (id) that applies to an alert, and where it is named: the
     alert's own, else its service's (then at the alert's id)."""
@@ -418,5 +462,7 @@ _CHECKS: tuple[Callable[[SourceFile, Context], Iterator[Diagnostic]], ...] = (
     _paging_escalations,
     _bare_assignments,
     _dropped_labels,
+    _service_links,
+    _contacts,
     _dates,
 )

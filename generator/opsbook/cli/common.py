@@ -101,25 +101,30 @@ def require(config: Path, command: str) -> None:
         )
 
 
-def prepare(
-    config: Path, today: str | None, *, warnings: bool = True
-) -> tuple[Handbook, Validation]:
-    """Load the handbook and validate its definitions; exit 1 on errors (with
-    `warnings=False`, only errors are printed)."""
+def prepare(config: Path, today: str | None, *, count: bool = True) -> tuple[Handbook, Validation]:
+    """Load the handbook and validate its definitions; exit 1 on errors (see `report`)."""
     from opsbook.publish.handbook import load_handbook
 
     handbook = load_handbook(config, today=today)
     with collector.settling():  # the definitions and the catalog live to the command's end
         result = handbook.validate()
-    report(result, warnings)
+    report(result, count=count)
     return handbook, result
 
 
-def report(result: Validation, warnings: bool = True) -> None:
-    """Print the problems of a validation (only its errors, with `warnings=False`); exit 1
-    when there are errors."""
-    if warnings or result.errors:
-        print_problems(result if warnings else only_errors(result))
+def report(result: Validation, *, count: bool = True) -> None:
+    """For commands about something else than the definitions (generate, build, export,
+    check-rules, import): print the errors, which stop the command (exit 1), and the
+    warnings only as a count (`opsbook validate` lists them); with `count=False`, not even
+    that."""
+    if result.errors:
+        print_problems(only_errors(result))
+    if result.warnings and count:
+        click.echo(
+            f"opsbook: {result.warnings} warning(s) in the definitions; "
+            "`opsbook validate` lists them",
+            err=True,
+        )
     if result.errors:
         sys.exit(1)
 

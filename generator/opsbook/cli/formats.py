@@ -134,7 +134,7 @@ def _import(
     the handbook still validates (all or nothing)."""
     from opsbook.formats.files import definition_files, input_files, write_all
 
-    handbook, result = prepare(config, None, warnings=False)
+    handbook, result = prepare(config, None, count=False)
     assert result.catalog is not None  # prepare exits on errors
     read, problems = reader.read(input_files(list(paths)))
     if problems:

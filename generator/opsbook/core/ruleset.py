@@ -85,6 +85,8 @@ _QUALITY = (
     Rule("bare-assignment", "quality", W, "`NAME=value` pasted into a shell only sets a shell variable; the reader needs where the line goes and how it takes effect.", True),
     Rule("placeholder-label-dropped", "quality", W, "A placeholder for a label the expression drops can never be filled from the runbook_url; the reader is left with ‹pod›.", True),
     Rule("paging-escalation", "quality", W, "A page names who is paged from the escalation policy; a first level nobody can page would name someone the pager never reaches.", True),
+    Rule("service-links", "quality", W, "The on-call engineer's first look is the service's dashboard and logs; a page without them leaves the reader searching.", True),
+    Rule("contact-missing", "quality", W, "A page that names who is next but not how to reach them leaves the reader searching a directory at 3 a.m.", True),
     Rule("flag-expired", "quality", W, "Flags past their expiry are debt and a risk of stale behaviour.", True),
     Rule("review-overdue", "quality", W, "Definitions past their review date may no longer be true.", True),
     Rule("unused-flag", "quality", W, "A flag nothing refers to, and that is no kill switch, may be dead.", True),
