@@ -242,7 +242,8 @@ def test_each_alert_page_acts_on_its_first_screen(
     server: str,  # noqa: F811
 ) -> None:
     """At 1280x800 the "Do now" block and the first mitigation's command are visible
-    without scrolling, and the "Generated from" line comes after them."""
+    without scrolling, and the "Generated from" line comes after them; at 390x844 (a
+    phone) the first level's "Paged" or "Notifies" and its "Next" are on the first screen."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     urls = alert_pages(root / "site")
@@ -268,6 +269,20 @@ def test_each_alert_page_acts_on_its_first_screen(
         if where["heading"] > 800 or (where["command"] or 0) > 800 or where["look"] > 800:
             late.append(f"{url}: {where}")
         assert where["source"] > where["list"], url
+        page.set_viewport_size({"width": 390, "height": 844})
+        phone = page.evaluate(
+            """() => {
+              const first = document.querySelector('article [id^="level-"]').parentElement;
+              const facts = [...first.querySelectorAll('strong')]
+                .filter(s => /^(Paged|Notifies|Next):$/.test(s.textContent.trim()));
+              return {facts: facts.map(s => s.textContent.trim()),
+                      bottom: Math.max(...facts.map(s => s.getBoundingClientRect().bottom))};
+            }"""
+        )
+        said = set(phone["facts"])
+        if not (said & {"Paged:", "Notifies:"}) or phone["bottom"] > 844:
+            late.append(f"{url} at 390 px: {phone}")
+        page.set_viewport_size({"width": 1280, "height": 800})
     context.close()
     assert late == [], "\n".join(late)
 

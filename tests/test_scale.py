@@ -93,12 +93,13 @@ def test_the_pages_about_the_handbook_grow_with_its_services_not_its_alerts(
     large: tuple[Catalog, dict[str, str]],
 ) -> None:
     """500 services, 10,000 alerts, 2,000 flags: each page lists per service, so its links
-    stay a few per service (the policy page: each team and escalation policy, and two
-    severities with alerts, each a line per service)."""
+    stay a few per service (the policy page: each team, each escalation policy with a link
+    to each level's team or contact, and two severities with alerts, each a line per
+    service)."""
     catalog, pages = large
     services = len(catalog.services)
     for page in ABOUT_ALL:
-        assert len(LINK.findall(pages[page])) <= 6 * services, page
+        assert len(LINK.findall(pages[page])) <= 8 * services, page
     flags = pages["runbooks/flags.md"]
     kill_switches = [f for f in catalog.flags if f.is_kill_switch]
     assert len(kill_switches) > defaults.LIST_LIMIT

@@ -67,10 +67,17 @@ def _alert_levels(node: YMap) -> Iterator[tuple[YMap, Any]]:
 
 def _runbook_incomplete(source: SourceFile, context: Context) -> Iterator[Diagnostic]:
     for node, _ in definitions(source, "alerts"):
-        if not any(_pages(context, sev) for _, sev in _alert_levels(node)):
-            continue
         runbook = node.get("runbook")
         if not isinstance(runbook, YMap):
+            continue
+        if not any(_pages(context, sev) for _, sev in _alert_levels(node)):
+            if not runbook.get("mitigation"):
+                where = runbook.value_marks.get("mitigation", node.value_marks["runbook"])
+                yield from _diag(
+                    source, node, where, "mitigation-missing",
+                    f"alert `{node['id']}` has no `mitigation` steps: its page can only say "
+                    "that none is written and point at the diagnosis",
+                )  # fmt: skip
             continue
         for field in ("diagnosis", "mitigation"):
             if not runbook.get(field):

@@ -74,6 +74,7 @@ _REFERENCES = (
 )  # fmt: skip
 _QUALITY = (
     Rule("runbook-incomplete", "quality", E, "A page at 3 a.m. needs steps to find the cause and to stop the impact.", True),
+    Rule("mitigation-missing", "quality", W, "\"Do now\" starts with a way to stop the impact; an alert without one leaves the reader only the diagnosis.", True),
     Rule("placeholder-text", "quality", E, "TODO, TBD and FIXME in a runbook leave the reader alone when it matters.", True),
     Rule("imported-placeholder", "quality", W, "An import cannot write what the rules never said; its placeholders wait for a person's review.", True),
     Rule("major-incident-readiness", "quality", E, "SEV-1/SEV-2 scenarios need an escalation path and ready messages.", True),
