@@ -74,6 +74,21 @@ def assert_refused(
     assert snapshot(root / "ops") == before
 
 
+def test_an_imported_runbooks_placeholders_are_never_shown_as_steps_to_take(
+    tmp_path: Path,
+) -> None:
+    """"Do now" of an imported alert says no mitigation is written yet; it never offers
+    the import's `TODO: how to stop the impact` as the thing to do first."""
+    root, done = imported(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert opsbook(root, "generate").returncode == 0
+    page = (root / "runbooks/mail/mailqueuestuck.md").read_text("utf-8")
+    do_now = page.split("## Do now", 1)[1].split("\n## ", 1)[0]
+    assert "**No mitigation is written yet**" in do_now
+    assert "TODO" not in do_now.split("Service [mail]", 1)[0]
+    assert "Mitigate first" not in do_now
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file()}  # fmt: skip

@@ -108,4 +108,9 @@ class Alert:
         for step in self.mitigation:
             if step.set_flag is not None and step.set_flag.flag.is_kill_switch:
                 return step
-        return self.mitigation[0] if self.mitigation else None
+        return next((s for s in self.mitigation if not s.is_placeholder), None)
+
+    @property
+    def first_diagnosis(self) -> Step | None:
+        """The first diagnosis step that says something to do (not a placeholder)."""
+        return next((s for s in self.diagnosis if not s.is_placeholder), None)

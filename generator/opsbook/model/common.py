@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from opsbook.core import defaults
+
 if TYPE_CHECKING:
     from opsbook.model.flags import FlagSetting
 
@@ -134,6 +136,16 @@ class Step:
     set_flag: FlagSetting | None = None
     expect: str | None = None
     link: Link | None = None
+
+    @property
+    def is_placeholder(self) -> bool:
+        """Only words still to be written (`TODO: how to stop the impact`, as an import
+        leaves them): nothing to do yet."""
+        return bool(
+            self.text
+            and defaults.PLACEHOLDER.search(self.text)
+            and not (self.run or self.set_flag or self.expect or self.link)
+        )
 
 
 @dataclass(frozen=True, eq=False)
