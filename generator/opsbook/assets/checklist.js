@@ -133,7 +133,10 @@
     if (!article || document.querySelector(".opsbook-skip")) return;
     var link = element("a", { class: "opsbook-skip", href: "#" }, "Skip to the first open item");
     link.addEventListener("click", function (event) {
+      // Ours alone: the theme's handling of a same-page link would scroll back to the top
+      // and take the focus with it.
       event.preventDefault();
+      event.stopPropagation();
       var open = items.filter(function (item) { return !item.box.checked && !item.box.disabled; });
       var first = open.length ? open[0] : items[0];
       if (!first) return;
