@@ -77,7 +77,7 @@ def assert_refused(
 def test_an_imported_runbooks_placeholders_are_never_shown_as_steps_to_take(
     tmp_path: Path,
 ) -> None:
-    """"Do now" of an imported alert says no mitigation is written yet; it never offers
+    """The "Do now" of an imported alert says no mitigation is written yet; it never offers
     the import's `TODO: how to stop the impact` as the thing to do first."""
     root, done = imported(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
