@@ -40,11 +40,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In the lowest-versions run of CI (`OPSBOOK_LOWEST_VERSIONS` set, saying why), the
     tests marked `versionless` are skipped with that reason: they give the same answer
-    with any versions, and the newest-versions run has run them."""
+    with any versions, and the newest-versions run has run them. So are those marked
+    `newest`, which judge how the newest theme draws the pages (the lowest-versions run
+    still builds every page, checks its HTML and drives the pages' scripts)."""
     why = os.environ.get("OPSBOOK_LOWEST_VERSIONS")
     if not why:
         return
-    skip = pytest.mark.skip(reason=f"the same with any versions; run with the newest ({why})")
+    same = pytest.mark.skip(reason=f"the same with any versions; run with the newest ({why})")
+    drawn = pytest.mark.skip(
+        reason=f"how the newest theme draws the pages; run with the newest versions ({why})"
+    )
     for item in items:
         if item.get_closest_marker("versionless") is not None:
-            item.add_marker(skip)
+            item.add_marker(same)
+        elif item.get_closest_marker("newest") is not None:
+            item.add_marker(drawn)

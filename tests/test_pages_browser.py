@@ -22,7 +22,7 @@ from test_browser import browser, built_and_served, playwright, root, served, se
 from test_flagd import FLAGS
 from test_openslo import INPUTS as OPENSLO
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.newest]
 
 pypdf = pytest.importorskip("pypdf", reason="pip install -e '.[test]'")
 
