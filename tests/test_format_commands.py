@@ -27,7 +27,11 @@ OWN_AND_OTHERS = [
     (["export", "prometheus"], PROMETHEUS_EXPORT, ["--prometheus-url", "--service"]),
     (["export", "flagd"], ["--out"], ["--kind", "--strict", "--site-url", "--prometheus-url"]),
     (["export", "argo-rollouts"], ["--prometheus-url", "--out"], ["--kind", "--site-url"]),
-    (["import", "prometheus"], ["--service", "--owner", "`namespace`"], ["--kind", "--strict"]),
+    (
+        ["import", "prometheus"],
+        ["--service", "--owner", "`namespace`", "--strict"],
+        ["--kind", "--site-url"],
+    ),
     (["import", "openslo"], ["--service", "spec.service"], ["--kind", "`namespace`"]),
 ]
 

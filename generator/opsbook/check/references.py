@@ -53,7 +53,29 @@ def build_index(files: list[SourceFile]) -> tuple[Index, list[Diagnostic]]:
                     )
                 )
     found.extend(_slos_listed_twice(index))
+    found.extend(_alert_names_twice(index))
     return index, found
+
+
+def _alert_names_twice(index: Index) -> Iterator[Diagnostic]:
+    """Two alerts with one name (their `name`, else their id): Prometheus would fire both
+    as one, and `check-rules` could not tell which page its rules lead to."""
+    seen: dict[str, Defined] = {}
+    for defined in index["alerts"].values():
+        name = defined.node.get("name", defined.node["id"])
+        if not isinstance(name, str):
+            continue
+        first = seen.setdefault(name, defined)
+        if first is not defined:
+            where = defined.node.value_marks.get("name", defined.mark)
+            yield report(
+                defined.path,
+                where,
+                "duplicate-id",
+                f"alert `{defined.node['id']}` has the name `{name}` of alert "
+                f"`{first.node['id']}` ({first.path}:{first.mark[0]}:{first.mark[1]}); an "
+                "alert's rules are found by its name",
+            )
 
 
 def _slos_listed_twice(index: Index) -> Iterator[Diagnostic]:

@@ -4,7 +4,7 @@ formats' registry (`formats/registry.py`), each with only its own options."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,10 @@ from opsbook.core import defaults
 from opsbook.core.diagnostics import OpsbookError
 from opsbook.formats.registry import READERS, WRITERS, Reader, Writer
 from opsbook.formats.registry import Option as FormatOption
+
+if TYPE_CHECKING:
+    from opsbook.check.validate import Validation
+    from opsbook.publish.handbook import Handbook
 
 
 @click.group("export")
@@ -93,8 +97,10 @@ def _import_command(reader: Reader) -> click.Command:
     """`opsbook import <format> PATHS…`: --out, --service (as this format reads it),
     --owner, and the handbook's."""
 
-    def run(paths: tuple[Path, ...], out: Path | None, config: Path, **options: Any) -> None:
-        _import(reader, paths, out, config, options)
+    def run(
+        paths: tuple[Path, ...], out: Path | None, config: Path, strict: bool, **options: Any
+    ) -> None:
+        _import(reader, paths, out, config, options, strict=strict)
 
     params: list[click.Parameter] = [
         click.Argument(
@@ -117,42 +123,101 @@ def _import_command(reader: Reader) -> click.Command:
             help="The team that owns the services the import creates (made when the handbook "
             "has no such team) [default: the handbook's only team].",
         ),
+        click.Option(
+            ["--strict"],
+            is_flag=True,
+            help="All or nothing: when anything cannot be read or imported, write nothing.",
+        ),
     ]
     help_text = (
         f"{reader.help}\n\nNothing is overwritten: definitions the handbook has are reported "
         "with how they differ; whatever does not map is listed. What the files cannot say is "
-        "a TODO placeholder, reported as a warning until the definition is reviewed."
+        "a TODO placeholder, reported as a warning until the definition is reviewed. What "
+        "can be imported is written even when some of it cannot (unless --strict); the exit "
+        "status is 1 whenever anything was left out."
     )
     command = click.Command(reader.name, callback=run, params=params, help=help_text)
     return CONFIG_OPTION(command)
 
 
 def _import(
-    reader: Reader, paths: tuple[Path, ...], out: Path | None, config: Path, options: dict[str, Any]
+    reader: Reader,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    config: Path,
+    options: dict[str, Any],
+    *,
+    strict: bool = False,
 ) -> None:
     """Read the files, make definitions, write them as new files, and keep them only when
-    the handbook still validates (all or nothing)."""
-    from opsbook.formats.files import definition_files, input_files, write_all
+    the handbook still validates. What cannot be read or imported is listed with where it
+    is, the rest is written (with `strict`, nothing is), and the exit status is then 1."""
+    from opsbook.formats.files import input_files
+    from opsbook.formats.imports import private_sources
 
     handbook, result = prepare(config, None, count=False)
     assert result.catalog is not None  # prepare exits on errors
     read, problems = reader.read(input_files(list(paths)))
     if problems:
         print_problems(checked(problems))
-        raise OpsbookError("the files cannot be read; nothing was written")
+        if strict:
+            raise OpsbookError("--strict: some files cannot be read; nothing was written")
     imported = reader.make(read, result.catalog, options)
+    private_sources(imported.documents, handbook.root)
     units = imported.units
     for line in (*imported.not_imported, *imported.not_kept, *imported.differences):
         click.echo(line)
+    left_out = len(problems) + len(imported.not_imported) + len(imported.not_kept)
+    if strict and left_out:
+        raise OpsbookError(
+            f"--strict: {left_out} thing(s) listed above cannot be imported; nothing was written"
+        )
+    after = _write_imported(reader, handbook, imported.documents, paths, out)
+    click.echo(
+        f"opsbook: imported {imported.counted}; created {_listed(imported.created)}; "
+        f"{len(imported.not_imported)} {units[0]} not imported, {len(imported.not_kept)} "
+        f"thing(s) not kept, {len(imported.differences)} {units[1]} already defined"
+        + (f", {len(problems)} problem(s) reading the files" if problems else ""),
+        err=True,
+    )
+    if after is not None:
+        click.echo(
+            f"opsbook: the handbook validates; {after.warnings} warning(s), each a TODO "
+            "the import wrote (`opsbook validate` lists them)",
+            err=True,
+        )
+    if left_out:
+        raise OpsbookError(f"{left_out} thing(s) listed above were left out; the rest was imported")
+
+
+for _writer in WRITERS.values():
+    export_group.add_command(_export_command(_writer))
+for _reader in READERS.values():
+    import_group.add_command(_import_command(_reader))
+
+
+def _write_imported(
+    reader: Reader,
+    handbook: Handbook,
+    documents: dict[str, dict[str, Any]],
+    paths: tuple[Path, ...],
+    out: Path | None,
+) -> Validation | None:
+    """Write the new definitions as new files and validate the handbook with them; when it
+    would not validate, remove them again (all or nothing). The validation, or None when
+    nothing was written."""
+    from opsbook.formats.files import definition_files, write_all
+    from opsbook.formats.imports import private_path
+
     target = out or Path(handbook.definitions_path)
     schema = handbook.root / defaults.SCHEMA_FILE
-    listed = ", ".join(str(path) for path in paths)
+    listed = ", ".join(private_path(path, handbook.root) for path in paths)
     header = (
         f"# Made by `opsbook import {reader.name}` from {listed}.\n"
         "# Review each definition, write what its TODOs ask, then remove its `imported` mark.\n"
     )
     files = definition_files(
-        target, imported.documents, header, schema if schema.is_file() else None, reader.suffix
+        target, documents, header, schema if schema.is_file() else None, reader.suffix
     )
     written = write_all(target, files) if files else []
     after = handbook.validate() if written else None
@@ -165,24 +230,7 @@ def _import(
         )
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo(
-        f"opsbook: imported {imported.counted}; created {_listed(imported.created)}; "
-        f"{len(imported.not_imported)} {units[0]} not imported, {len(imported.not_kept)} "
-        f"thing(s) not kept, {len(imported.differences)} {units[1]} already defined",
-        err=True,
-    )
-    if after is not None:
-        click.echo(
-            f"opsbook: the handbook validates; {after.warnings} warning(s), each a TODO "
-            "the import wrote (`opsbook validate` lists them)",
-            err=True,
-        )
-
-
-for _writer in WRITERS.values():
-    export_group.add_command(_export_command(_writer))
-for _reader in READERS.values():
-    import_group.add_command(_import_command(_reader))
+    return after
 
 
 def _listed(created: list[str], most: int = 5) -> str:

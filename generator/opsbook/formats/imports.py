@@ -4,10 +4,12 @@ definitions need."""
 
 from __future__ import annotations
 
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from opsbook.load.nodes import Mark
@@ -28,6 +30,37 @@ def pattern(name: str) -> re.Pattern[str]:
 def definition_id(wanted: str, limit: int = 100) -> str:
     """`wanted` when it can be a handbook id, else a slug of it."""
     return wanted if pattern("id").match(wanted) and len(wanted) <= limit else slug(wanted, limit)
+
+
+def private_sources(documents: dict[str, dict[str, Any]], root: Path) -> None:
+    """Every `imported.source` (`path:line`) of the new definitions relative to the
+    handbook at `root`, or only the file's name when it is outside: the site publishes
+    the mark, and an absolute path tells readers about the machine it was made on."""
+    for document in documents.values():
+        for definitions in document.values():
+            if not isinstance(definitions, list):
+                continue
+            for definition in definitions:
+                mark = definition.get("imported") if isinstance(definition, dict) else None
+                if isinstance(mark, dict) and isinstance(mark.get("source"), str):
+                    mark["source"] = _private(mark["source"], root)
+
+
+def _private(source: str, root: Path) -> str:
+    path, colon, line = source.rpartition(":")
+    if not (colon and line.isdigit()):
+        path, line = source, ""
+    shown = private_path(Path(path), root)
+    return f"{shown}:{line}" if line else shown
+
+
+def private_path(path: Path, root: Path) -> str:
+    """`path` relative to the handbook at `root`, or only its name when it is outside."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(root)).as_posix() or "."
+    except ValueError:
+        return absolute.name
 
 
 UNKNOWN_OWNER = "owner-not-known"

@@ -72,6 +72,8 @@ class Alert:
     incidents: tuple[Incident, ...] = field(default=(), repr=False)
     reviewed: str | None = None
     review_by: str | None = None
+    name: str = ""
+    """The alert's name as Prometheus knows it: its own `name`, else its id."""
 
     @property
     def pages(self) -> bool:

@@ -92,8 +92,14 @@ class Links:
 
     @jinja2.pass_context
     def link(self, context: jinja2.runtime.Context, target: object, text: str = "") -> str:
-        """A Markdown link to a definition's page, titled with its id unless told."""
-        label = text or getattr(target, "id", "")
+        """A Markdown link to a definition's page, titled with its id (an alert: its name)
+        unless told."""
+        if text:
+            label = text
+        elif isinstance(target, model.Alert):
+            label = target.name
+        else:
+            label = getattr(target, "id", "")
         return f"[{escape.inline(label)}]({self.href(context, target)})"
 
     @jinja2.pass_context

@@ -66,10 +66,14 @@ def read_openslo_files(paths: list[Path]) -> tuple[Objects, list[Diagnostic]]:
             for item in items:
                 _read_object(item, shown, objects, problem)
         problems.extend(problem.found)
-    for shown, _, node in objects.slos:
-        problem = Problems(shown, "slo-file")
-        _check_slo(node, objects, problem)
+    readable = []
+    for slo in objects.slos:
+        problem = Problems(slo[0], "slo-file")
+        _check_slo(slo[2], objects, problem)
         problems.extend(problem.found)
+        if not problem.found:  # an SLO with a problem is listed, never imported
+            readable.append(slo)
+    objects.slos = readable
     return objects, problems
 
 

@@ -18,7 +18,9 @@ def check_rules(
     """For every alerting rule: its alert has a runbook page, its `runbook_url` is that
     page, and its severity is one the runbook documents. Documented alerts that no rule
     fires are warnings."""
-    alerts = {alert.id.lower(): alert for alert in catalog.alerts}
+    named = {alert.name: alert for alert in catalog.alerts}
+    # An alert whose id is its name is also found by its id in any case, as before names.
+    alerts = {alert.id.lower(): alert for alert in catalog.alerts if alert.name == alert.id}
     fired: set[str] = set()
     found: list[Diagnostic] = []
 
@@ -29,7 +31,7 @@ def check_rules(
         name = rule.node.get("alert")
         if not isinstance(name, str):
             continue  # a recording rule
-        alert = alerts.get(name.lower())
+        alert = named.get(name) or alerts.get(name.lower())
         if alert is None:
             report(
                 rule,
@@ -68,7 +70,10 @@ def check_rules(
 
 
 def _level(alert: Alert, severity: object) -> AlertLevel | None:
-    """The level of `alert` that a rule's `severity` label names (by severity id or label)."""
+    """The level of `alert` that a rule's `severity` label names (by severity id or label);
+    a rule without the label is the level whose severity writes none (`label: ''`)."""
+    if severity is None:
+        return next((lv for lv in alert.levels if lv.severity.label == ""), None)
     if not isinstance(severity, str):
         return None
     for level in alert.levels:

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.formats.imports import LAYOUT, Made, NewDefinitions, Report
+from opsbook.formats.imports import LAYOUT, Made, NewDefinitions, Report, definition_id
 from opsbook.formats.prometheus.read import RuleEntry
 from opsbook.formats.prometheus.usable import Rule, by_name, usable
 from opsbook.load.definitions import STAND_INS
@@ -83,15 +83,17 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
         self.catalog = catalog
         self.options = options
         self.report = result
-        self.alerts = {alert.id.lower(): alert for alert in catalog.alerts}
+        self.alerts = {alert.name: alert for alert in catalog.alerts}
         self.severities = _Severities(catalog, result)
+        self.ids: dict[str, str] = {}
 
     def build(self, named: dict[str, list[Rule]]) -> None:
+        self.ids = alert_ids(named, self.made.catalog)
         self.add(named.items())
         self.severities.write(self.made)
 
     def ours(self, item: tuple[str, list[Rule]]) -> Alert | None:
-        return self.alerts.get(item[0].lower())
+        return self.alerts.get(item[0])
 
     def differences(self, ours: Alert, item: tuple[str, list[Rule]]) -> str:
         return _differences(ours, item[1])
@@ -104,7 +106,7 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
 
     def refused(self, item: tuple[str, list[Rule]]) -> str | None:
         name, rules = item
-        if LAYOUT.alert("s", name) == LAYOUT.service("s"):
+        if LAYOUT.alert("s", self.ids[name]) == LAYOUT.service("s"):
             return f"{rules[0].where}: alert `{name}`: its page would be its service's page"
         return None
 
@@ -135,7 +137,9 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
 
     def _alert(self, name: str, rules: list[Rule], service: str) -> dict[str, Any]:
         first = rules[0]
-        alert: dict[str, Any] = {"id": name}
+        alert: dict[str, Any] = {"id": self.ids[name]}
+        if name != alert["id"]:
+            alert["name"] = name
         labels = _shared([rule.labels for rule in rules])
         labels.pop("severity", None)  # each level's own
         annotations = _shared([rule.annotations for rule in rules])
@@ -283,6 +287,28 @@ class _Severities:
             for rank, severity in enumerate(ranked, start):
                 severity["rank"] = rank
             policy["severities"] = [_ordered(s) for s in ranked]
+
+
+def alert_ids(named: Iterable[str], catalog: Catalog) -> dict[str, str]:
+    """A handbook id for each alert name, in order: the name itself when it can be one,
+    else a slug of it; made unique, case-insensitively, against the handbook's alerts and
+    each other with `-2`, `-3`… (Prometheus names are any text, and case-sensitive); an
+    alert named `Index` would have its service's page, so it gets `Index-2`."""
+    taken = {alert.id.lower() for alert in catalog.alerts}
+    ids: dict[str, str] = {}
+    for name in named:
+        known = next((a.id for a in catalog.alerts if a.name == name), None)
+        if known is not None:
+            ids[name] = known
+            continue
+        base = definition_id(name)
+        chosen, n = base, 1
+        while chosen.lower() in taken or LAYOUT.alert("s", chosen) == LAYOUT.service("s"):
+            n += 1
+            chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
+        taken.add(chosen.lower())
+        ids[name] = chosen
+    return ids
 
 
 def _notify(made: Made, pages: bool) -> list[dict[str, str]]:

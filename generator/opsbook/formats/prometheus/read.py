@@ -38,8 +38,10 @@ def read_rules(paths: list[Path]) -> tuple[list[RuleEntry], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for shown, documents in read_documents(paths, "rule-file", problems):
 
-        def problem(mark: Mark, message: str, shown: str = shown) -> None:
-            problems.append(Diagnostic(shown, *mark, Level.ERROR, "rule-file", message))
+        def problem(
+            mark: Mark, message: str, level: Level = Level.ERROR, shown: str = shown
+        ) -> None:
+            problems.append(Diagnostic(shown, *mark, level, "rule-file", message))
 
         for document in documents:
             _read_document(document, shown, rules, problem)
@@ -82,8 +84,12 @@ def _read_document(
     for group in groups:
         name = group.get("name") if isinstance(group, YMap) else None
         entries = group.get("rules") if isinstance(group, YMap) else None
-        if not isinstance(name, str) or not isinstance(entries, YList):
+        if not isinstance(name, str) or not isinstance(entries, YList | None):
             problem(getattr(group, "mark", document.mark), "a rule group needs `name` and `rules`")
+            continue
+        if not entries:  # Prometheus loads a group without rules, and runs nothing
+            mark = group.value_marks.get("rules", group.value_marks["name"])
+            problem(mark, f"group `{name}` has no rules: nothing to import", Level.WARNING)
             continue
         for rule in entries:
             if not isinstance(rule, YMap) or not (

@@ -36,7 +36,7 @@ class Rule:
 
 
 def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
-    ids, durations = pattern("id"), pattern("duration")
+    durations = pattern("duration")
     usable = []
     groups_seen: set[int] = set()
     for entry in entries:
@@ -58,7 +58,7 @@ def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
             )
             continue
         name = node["alert"]
-        why = _unusable(node, ids, durations)
+        why = _unusable(node, durations)
         if why:
             result.not_imported.append(f"{where}: alert `{name}`: {why}")
             continue
@@ -72,7 +72,7 @@ def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
             Rule(
                 entry,
                 name,
-                node["expr"],
+                _expr(node),
                 _duration(node.get("for")),
                 _duration(node.get("keep_firing_for")),
                 _texts(node.get("labels")),
@@ -82,13 +82,10 @@ def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
     return usable
 
 
-def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> str | None:
+def _unusable(node: YMap, durations: re.Pattern[str]) -> str | None:
     """Why a rule cannot become an alert level, or None."""
-    name = node["alert"]
-    if not ids.match(name) or len(name) > 100:
-        return "the name cannot be a handbook id (letters, digits, `_`, `-`, `.`; 100 at most)"
-    expr = node.get("expr")
-    if not isinstance(expr, str) or not expr.strip():
+    expr = _expr(node)
+    if not expr.strip():
         return "no `expr`"
     problem = promql_problem(expr)
     if problem:
@@ -111,6 +108,16 @@ def _unusable(node: YMap, ids: re.Pattern[str], durations: re.Pattern[str]) -> s
     return None
 
 
+def _expr(node: YMap) -> str:
+    """The rule's expression as Prometheus reads it: `expr: 1` is the text `1`."""
+    expr = node.get("expr")
+    if isinstance(expr, str):
+        return expr
+    if isinstance(expr, int | float) and not isinstance(expr, bool):
+        return _scalar(expr)
+    return ""
+
+
 def _duration(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -129,17 +136,10 @@ def _scalar(value: Any) -> str:
 
 
 def by_name(rules: list[Rule], result: Report) -> dict[str, list[Rule]]:
-    """Rules by alert name, in the order first seen; one alert lives in one rule group."""
+    """Rules by alert name (as Prometheus compares them: exactly), in the order first
+    seen; one alert lives in one rule group."""
     named: dict[str, list[Rule]] = {}
-    spelled: dict[str, str] = {}
     for rule in rules:
-        first = spelled.setdefault(rule.name.lower(), rule.name)
-        if first != rule.name:
-            result.not_imported.append(
-                f"{rule.where}: alert `{rule.name}`: differs from `{first}` only in case, and "
-                "handbook ids ignore case"
-            )
-            continue
         same = named.setdefault(rule.name, [])
         if same and same[0].entry.group != rule.entry.group:
             result.not_imported.append(

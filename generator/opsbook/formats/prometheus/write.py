@@ -93,7 +93,7 @@ def level_anchor(level: AlertLevel) -> str:
 
 
 def _rule(alert: Alert, level: AlertLevel, runbook: str) -> dict[str, Any]:
-    rule: dict[str, Any] = {"alert": alert.id, "expr": level.condition.expr}
+    rule: dict[str, Any] = {"alert": alert.name, "expr": level.condition.expr}
     if level.condition.for_:
         rule["for"] = level.condition.for_
     if level.condition.keep_firing_for:

@@ -67,4 +67,5 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
         dashboards=tuple(link_of(x) for x in node.get("dashboards", ())),
         reviewed=node.get("reviewed"),
         review_by=node.get("review_by"),
+        name=node.get("name", node["id"]),
     )

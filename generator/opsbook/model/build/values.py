@@ -4,6 +4,7 @@ items, annotations; nothing here looks up another definition."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from opsbook.core import defaults
@@ -13,8 +14,10 @@ from opsbook.model import CheckItem, Condition, Link, Monitoring, Source, gotemp
 
 
 def slug(text: str, limit: int = 60) -> str:
-    """A stable id from text: lower case, runs of other characters as `-`."""
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A stable id from text: lower case, accents dropped (`Über` → `uber`), runs of other
+    characters as `-`."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return value[:limit].rstrip("-") or "item"
 
 
