@@ -238,6 +238,67 @@ def test_any_alert_name_prometheus_accepts_comes_in_and_goes_out_as_written(
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+TWO_GROUPS = """\
+groups:
+  - name: slo-alerts-checkout-availability
+    interval: 30s
+    rules:
+      - alert: CheckoutBudgetBurn
+        expr: slo:sli_error:ratio_rate5m{slo="availability"} > (14.4 * 0.001)
+        labels: {severity: page, slo: availability}
+        annotations: {summary: Checkout burns its error budget.}
+      - alert: CheckoutBudgetBurn
+        expr: slo:sli_error:ratio_rate6h{slo="availability"} > (1 * 0.001)
+        labels: {severity: ticket, slo: availability}
+        annotations: {summary: Checkout burns its error budget.}
+  - name: slo-alerts-checkout-latency
+    rules:
+      - alert: CheckoutBudgetBurn
+        expr: slo:sli_error:ratio_rate5m{slo="latency"} > (14.4 * 0.01)
+        labels: {severity: page, slo: latency}
+        annotations: {summary: Checkout burns its error budget.}
+      - alert: CheckoutBudgetBurn
+        expr: slo:sli_error:ratio_rate6h{slo="latency"} > (1 * 0.01)
+        labels: {severity: ticket, slo: latency}
+        annotations: {summary: Checkout burns its error budget.}
+"""
+
+
+def test_one_alert_name_in_several_groups_is_one_alert_that_exports_to_each_group(
+    tmp_path: Path,
+) -> None:
+    """Generated SLO rules fire one alert name from a group per objective: one alert, whose
+    levels know their group, and the export puts each rule back into its own group."""
+    root = starter(tmp_path / "handbook")
+    (root / "slo.yaml").write_text(TWO_GROUPS, "utf-8")
+    done = opsbook(root, "import", "prometheus", "slo.yaml", "--service", "checkout")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "imported 1 alert(s) from 4 rule(s)" in done.stderr
+    (alert,) = yaml.safe_load((root / "ops/checkout.alerts.yaml").read_text("utf-8"))["alerts"]
+    assert alert["group"] == {"name": "slo-alerts-checkout-availability", "interval": "30s"}
+    assert [level.get("group") for level in alert["levels"]] == [
+        None, None, {"name": "slo-alerts-checkout-latency"}, {"name": "slo-alerts-checkout-latency"}
+    ]  # fmt: skip
+    assert opsbook(root, "validate").returncode == 0
+    exported = opsbook(root, "export", "prometheus", "--site-url", SITE, "--out", "out")
+    assert exported.returncode == 0, exported.stderr
+    out = root / "out/checkout.rules.yaml"
+    assert check_rules(out).returncode == 0
+
+    def rules_by_group(path: Path) -> dict[str, list[tuple[str, str, str]]]:
+        groups = yaml.safe_load(path.read_text("utf-8"))["groups"]
+        return {
+            g["name"]: [(r["alert"], r["expr"], r["labels"]["slo"]) for r in g["rules"]]
+            for g in groups
+        }
+
+    assert rules_by_group(out) == rules_by_group(root / "slo.yaml")
+    intervals = {g["name"]: g.get("interval") for g in yaml.safe_load(out.read_text())["groups"]}
+    assert intervals == {
+        "slo-alerts-checkout-availability": "30s", "slo-alerts-checkout-latency": None
+    }  # fmt: skip
+
+
 @pytest.mark.slow
 def test_export_import_export_is_byte_identical(tmp_path: Path) -> None:
     """The example's rules, imported into a new handbook, export to the same bytes."""

@@ -25,6 +25,8 @@ class AlertLevel:
     summary: str | None = None
     description: str | None = None
     annotations: tuple[tuple[str, str], ...] = ()
+    group: RuleGroup | None = None
+    """The rule group of this level's rule, when it is not the alert's."""
 
     @property
     def pages(self) -> bool:

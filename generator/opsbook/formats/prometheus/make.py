@@ -65,7 +65,7 @@ def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOpti
     """The alerts of the rules as definitions for the handbook `catalog`."""
     result = Imported()
     rules = usable(entries, result)
-    _Builder(catalog, options, result).build(by_name(rules, result))
+    _Builder(catalog, options, result).build(by_name(rules))
     return result
 
 
@@ -154,12 +154,11 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
                 )
         if not any(set(STAND_INS["summary"]) & set(rule.annotations) for rule in rules):
             alert["summary"] = f"TODO: say in one line what is wrong when `{name}` fires."
-        group: dict[str, Any] = {"name": first.entry.group}
-        interval = first.entry.group_node.get("interval") if first.entry.group_node else None
-        if isinstance(interval, str):
-            group["interval"] = interval
-        alert["group"] = group
+        alert["group"] = _group(first)
         levels = [self._level(rule, labels, annotations) for rule in rules]
+        for level, rule in zip(levels, rules, strict=True):
+            if _group(rule) != alert["group"]:
+                level["group"] = _group(rule)  # one name, fired from several groups
         notify = [level.pop("notify") for level in levels]
         if len(levels) == 1:
             alert.update({k: levels[0][k] for k in ("severity", "condition")})
@@ -287,6 +286,15 @@ class _Severities:
             for rank, severity in enumerate(ranked, start):
                 severity["rank"] = rank
             policy["severities"] = [_ordered(s) for s in ranked]
+
+
+def _group(rule: Rule) -> dict[str, Any]:
+    """A rule's group as an alert's (or a level's) `group`: name and interval."""
+    group: dict[str, Any] = {"name": rule.entry.group}
+    interval = rule.entry.group_node.get("interval") if rule.entry.group_node else None
+    if isinstance(interval, str):
+        group["interval"] = interval
+    return group
 
 
 def alert_ids(named: Iterable[str], catalog: Catalog) -> dict[str, str]:

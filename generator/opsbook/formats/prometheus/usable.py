@@ -135,17 +135,10 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def by_name(rules: list[Rule], result: Report) -> dict[str, list[Rule]]:
+def by_name(rules: list[Rule]) -> dict[str, list[Rule]]:
     """Rules by alert name (as Prometheus compares them: exactly), in the order first
-    seen; one alert lives in one rule group."""
+    seen, from whichever groups they are in."""
     named: dict[str, list[Rule]] = {}
     for rule in rules:
-        same = named.setdefault(rule.name, [])
-        if same and same[0].entry.group != rule.entry.group:
-            result.not_imported.append(
-                f"{rule.where}: alert `{rule.name}`: also in group `{same[0].entry.group}` "
-                f"({same[0].where}); an alert's rules belong to one group"
-            )
-            continue
-        same.append(rule)
+        named.setdefault(rule.name, []).append(rule)
     return named

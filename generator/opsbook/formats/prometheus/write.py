@@ -38,11 +38,13 @@ def export_rules(catalog: Catalog, layout: Layout, site_url: str, kind: str = "r
     by_service: dict[str, dict[str, list[dict[str, Any]]]] = {}
     intervals: dict[tuple[str, str], str] = {}
     for alert in catalog.alerts:
-        group = alert.group.name if alert.group else alert.service.id
-        if alert.group and alert.group.interval:
-            intervals.setdefault((alert.service.id, group), alert.group.interval)
-        rules = by_service.setdefault(alert.service.id, {}).setdefault(group, [])
+        groups = by_service.setdefault(alert.service.id, {})
         for level in alert.levels:
+            group = level.group or alert.group
+            name = group.name if group else alert.service.id
+            if group and group.interval:
+                intervals.setdefault((alert.service.id, name), group.interval)
+            rules = groups.setdefault(name, [])
             if not level.condition.expr:
                 result.left_out.append(f"{alert.id} ({level.severity.id})")
                 continue

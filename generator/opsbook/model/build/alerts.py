@@ -22,6 +22,7 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
                 summary=readable(lv.get("summary")),
                 description=readable(lv.get("description")),
                 annotations=annotations_of(lv),
+                group=rule_group(lv["group"]) if "group" in lv else None,
             )
             for lv in node["levels"]
         )
@@ -50,9 +51,7 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
         description=readable(node.get("description")),
         labels=tuple(sorted(node.get("labels", {}).items())),
         annotations=annotations_of(node),
-        group=RuleGroup(node["group"]["name"], node["group"].get("interval"))
-        if "group" in node
-        else None,
+        group=rule_group(node["group"]) if "group" in node else None,
         impact=readable(runbook.get("impact")),
         first_step=readable(runbook.get("first_step")),
         diagnosis=built.steps(runbook.get("diagnosis")),
@@ -69,3 +68,8 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
         review_by=node.get("review_by"),
         name=node.get("name", node["id"]),
     )
+
+
+def rule_group(node: YMap) -> RuleGroup:
+    """A rule group: its name and evaluation interval."""
+    return RuleGroup(node["name"], node.get("interval"))
