@@ -34,6 +34,82 @@ def slos_of(root: Path, name: str) -> dict[str, dict[str, object]]:
     return {slo["id"]: slo for slo in document["slos"]}
 
 
+STRICT = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: strictly-better}
+spec:
+  service: payments
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 7d, isRolling: true}]
+  indicator:
+    metadata: {name: payment-success}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, spec: {query: "sum(rate(ok_total[5m]))"}}}
+        total: {metricSource: {type: Prometheus, spec: {query: "sum(rate(all_total[5m]))"}}}
+  objectives: [{target: 0.99, op: gt}]
+"""
+
+
+def test_a_ratio_objective_that_must_be_beaten_stays_strict(tmp_path: Path) -> None:
+    """`op: gt` on a ratio objective: more than 99 % good events, not "at least"."""
+    root = starter(tmp_path / "shop")
+    (root / "strict.yaml").write_text(STRICT, "utf-8")
+    done = opsbook(root, "import", "openslo", "strict.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    slo = slos_of(root, "payments.slos.yaml")["strictly-better"]
+    assert slo["objective"] == {
+        "metric": "good events / all events", "operator": ">", "threshold": 99, "unit": "%"
+    }  # fmt: skip
+
+
+ALONE = """\
+apiVersion: openslo/v1
+kind: Service
+metadata: {name: ledger, displayName: Ledger}
+spec: {description: Books every payment twice.}
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: ledger-writes}
+spec:
+  ratioMetric:
+    counter: true
+    good: {metricSourceRef: thanos, spec: {query: "sum(rate(writes_ok[5m]))"}}
+    total: {metricSourceRef: thanos, spec: {query: "sum(rate(writes[5m]))"}}
+---
+apiVersion: openslo/v1
+kind: DataSource
+metadata: {name: thanos}
+spec: {type: Prometheus, connectionDetails: {url: "http://thanos:9090"}}
+"""
+
+
+def test_services_indicators_and_sources_without_an_slo_are_imported_or_listed(
+    tmp_path: Path,
+) -> None:
+    """A Service alone becomes the handbook's service; an SLI or DataSource no SLO uses is
+    listed at its position (exit 1), never passed over in silence."""
+    root = starter(tmp_path / "shop")
+    (root / "alone.yaml").write_text(ALONE, "utf-8")
+    done = opsbook(root, "import", "openslo", "alone.yaml")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "alone.yaml:6:1: SLI `ledger-writes`: no SLO uses it; the handbook keeps an indicator "
+        "with the SLO it measures",
+        "alone.yaml:15:1: DataSource `thanos`: no indicator uses it; the handbook keeps a "
+        "query's source with the query",
+    ]  # fmt: skip
+    assert "2 object(s) not imported" in done.stderr
+    made = yaml.safe_load((root / "ops/ledger.slos.yaml").read_text("utf-8"))
+    (service,) = made["services"]
+    assert (service["id"], service["name"], service["summary"]) == (
+        "ledger", "Ledger", "Books every payment twice."
+    )  # fmt: skip
+
+
 def test_what_the_import_writes(tmp_path: Path) -> None:
     """Ratio and threshold indicators with their queries, targets in percent, the three
     budgeting methods, rolling and calendar windows; the services it needs."""

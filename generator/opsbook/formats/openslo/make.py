@@ -37,7 +37,7 @@ from opsbook.formats.openslo.read import (
     Objects,
     indicator_node,
 )
-from opsbook.load.nodes import Mark, YMap
+from opsbook.load.nodes import Mark, YList, YMap
 from opsbook.model import Catalog, Slo
 from opsbook.model.build.values import plain, slug
 
@@ -57,7 +57,47 @@ def import_slos(
     result.not_imported.extend(objects.others)
     made = Made(catalog, "openslo", "slos", owner)
     _NewSlos(made, result).add(_objectives(objects, made, result, service))
+    _unused(objects, made, result, service)
     return result
+
+
+def _unused(objects: Objects, made: Made, result: OpensloImported, service: str | None) -> None:
+    """Objects no imported SLO uses: a Service becomes the handbook's service (as an SLO
+    of it would make it); an SLI or a DataSource alone has no place, and is listed."""
+    slos = [node for _, _, node in objects.slos]
+    named = {node["spec"]["service"] for node in slos}
+    for name, described in objects.services.items():
+        if name not in named:
+            where = objects.where[("Service", name)]
+            _service(made, service or name, described, where.rsplit(":", 1)[0])
+    used = set(_values(slos, "indicatorRef"))
+    for name in objects.slis:
+        if name not in used:
+            result.not_imported.append(
+                f"{objects.where[('SLI', name)]}: SLI `{name}`: no SLO uses it; the handbook "
+                "keeps an indicator with the SLO it measures"
+            )
+    measured = [node for name, node in objects.slis.items() if name in used]
+    sources = set(_values([*slos, *measured], "metricSourceRef"))
+    for name in objects.sources:
+        if name not in sources:
+            result.not_imported.append(
+                f"{objects.where[('DataSource', name)]}: DataSource `{name}`: no indicator "
+                "uses it; the handbook keeps a query's source with the query"
+            )
+
+
+def _values(nodes: list[Any], key: str) -> Iterator[str]:
+    """Every text value of `key` anywhere inside the nodes."""
+    for node in nodes:
+        if isinstance(node, YMap):
+            for k, value in node.items():
+                if k == key and isinstance(value, str):
+                    yield value
+                else:
+                    yield from _values([value], key)
+        elif isinstance(node, YList):
+            yield from _values(list(node), key)
 
 
 @dataclass
@@ -288,7 +328,13 @@ def _objective(objective: YMap, indicator: dict[str, Any], percent: float | int)
         }
     counted = "bad" if "bad" in indicator and "good" not in indicator else "good"
     metric = f"{counted} events / all events"
-    operator = ">=" if counted == "good" else "<="
+    # A ratio's `op`, when given, says whether meeting the target exactly is enough:
+    # `gt` stays strictly greater (and the share of bad events strictly less).
+    strict = objective.get("op") in ("gt", "lt")
+    if counted == "good":
+        operator = OPERATORS.get(str(objective.get("op")), ">=")
+    else:
+        operator = "<" if strict else "<="
     threshold = percent if counted == "good" else float(f"{100 - percent:.10g}")
     return {"metric": metric, "operator": operator, "threshold": threshold, "unit": "%"}
 

@@ -52,6 +52,8 @@ class Objects:
     services: dict[str, YMap] = field(default_factory=dict)
     sources: dict[str, YMap] = field(default_factory=dict)
     others: list[str] = field(default_factory=list)
+    where: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Where each SLI, Service and DataSource is (`file:line:col`), by kind and name."""
 
 
 def read_openslo_files(paths: list[Path]) -> tuple[Objects, list[Diagnostic]]:
@@ -98,6 +100,7 @@ def _read_object(node: Any, shown: str, objects: Objects, problem: Problems) -> 
         problem(node.mark, f"an OpenSLO {kind} without `metadata.name`")
         return
     line, column = node.mark
+    objects.where[(str(kind), name)] = f"{shown}:{line}:{column}"
     if kind == "SLO":
         objects.slos.append((shown, node.mark, node))
     elif kind == "SLI":
