@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.core.diagnostics import Diagnostic
+from opsbook.formats.argo.write import MANAGED
 from opsbook.formats.files import Problems, read_documents
 from opsbook.formats.imports import Entry
 from opsbook.load.nodes import Mark, YList, YMap
@@ -99,6 +100,13 @@ def _read_resource(
     line, column = document.mark
     if kind in ("AnalysisTemplate", "ClusterAnalysisTemplate") and isinstance(name, str):
         templates[name] = plain(document)
+        labels = metadata.get("labels") if isinstance(metadata, YMap) else None
+        made = isinstance(labels, YMap) and all(labels.get(k) == v for k, v in MANAGED.items())
+        if not made:  # opsbook's own templates come back as the gates they were made for
+            others.append(
+                f"{shown}:{line}:{column}: {kind} `{name}`: its metrics and queries are not "
+                "kept (a gate names it and says what it checks); keep it with your manifests"
+            )
         return
     if kind != "Rollout":
         others.append(f"{shown}:{line}:{column}: a {kind}: only Rollouts are imported")
