@@ -296,6 +296,53 @@ def test_import_then_export_gives_back_the_same_steps(tmp_path: Path) -> None:
             k: v for k, v in original["spec"].items() if k != "strategy"}  # fmt: skip
 
 
+UNUSUAL = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: at-once}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: at-once}
+  strategy:
+    canary: {}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: doubled}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: doubled}
+  strategy:
+    canary:
+      steps:
+        - setWeight: 20
+        - {setWeight: 50, pause: {duration: 10m}}
+        - setWeight: 100
+"""
+
+
+def test_a_canary_without_steps_and_a_step_of_two_actions_come_back_as_written(
+    tmp_path: Path,
+) -> None:
+    """A canary with no steps (all traffic at once) is exported without steps, not with
+    `setWeight: 100`; a step holding two actions, which Argo's schema allows, is kept as
+    written. Both exports pass the CRD schema."""
+    root = starter(tmp_path / "shop")
+    (root / "unusual.yaml").write_text(UNUSUAL, "utf-8")
+    done = opsbook(root, "import", "argo-rollouts", "unusual.yaml", "--service", "shop")
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = opsbook(root, "export", "argo-rollouts", "--out", "out")
+    assert exported.returncode == 0, exported.stderr
+    written = {}
+    for path in (root / "out").glob("*.yaml"):
+        for document in yaml.safe_load_all(path.read_text("utf-8")):
+            if document and document.get("kind") == "Rollout":
+                validate_resource(document)
+                written[document["metadata"]["name"]] = document["spec"]["strategy"]["canary"]
+    assert "steps" not in written["at-once"]
+    assert written["doubled"]["steps"] == [
+        {"setWeight": 20}, {"setWeight": 50, "pause": {"duration": "10m"}}, {"setWeight": 100}
+    ]  # fmt: skip
+
+
 def test_what_the_import_writes(tmp_path: Path) -> None:
     """Phases from the steps, gates naming their templates, kept steps, and the rest of the
     Rollout in `argo_rollouts`; the definitions validate."""

@@ -158,9 +158,9 @@ class _Builder:
         phases: list[dict[str, Any]] = []
         rank, ended = -1, False  # the phase's last mapped step; whether a kept one ends it
         for step in self.entry.steps:
-            (kind,) = step
-            value = step[kind]
-            mapped = _mapped(kind, value)
+            kind, value = next(iter(step.items()))
+            # A step of several actions is Argo's to interpret: kept as written.
+            mapped = _mapped(kind, value) if len(step) == 1 else None
             if not phases or (mapped is not None and (ended or RANK[mapped] <= rank)):
                 phases.append({})
                 rank, ended = -1, False
@@ -193,7 +193,7 @@ class _Builder:
         elif "approvals" in phase:
             name = "Wait for promotion"
         else:
-            kinds = ", ".join(next(iter(a["step"])) for a in phase["argo_steps"])
+            kinds = ", ".join(kind for a in phase["argo_steps"] for kind in a["step"])
             name = f"Argo Rollouts steps ({kinds})"
         out: dict[str, Any] = {"id": f"phase-{number}", "name": name}
         for key in ("traffic", "soak", "gates", "approvals"):

@@ -168,10 +168,15 @@ def _rollout(document: YMap, shown: str, name: str, problem: Problems) -> Rollou
 
 
 def _check_step(step: Any, mark: Mark, what: str, problem: Problems) -> None:
-    if not isinstance(step, YMap) or len(step) != 1:
-        problem(mark, f"{what}: a step is a mapping with one key (`setWeight`, `pause`, …)")
+    """A step holds one action or, as Argo's schema allows, several; each is checked."""
+    if not isinstance(step, YMap) or not step:
+        problem(mark, f"{what}: a step is a mapping of actions (`setWeight`, `pause`, …)")
         return
-    (kind,) = step
+    for kind in step:
+        _check_action(step, kind, what, problem)
+
+
+def _check_action(step: YMap, kind: Any, what: str, problem: Problems) -> None:
     at = step.value_marks[kind]
     if kind not in _STEPS:
         problem(step.key_marks[kind], f"{what}: unknown step `{kind}`")

@@ -143,7 +143,9 @@ class RolloutWriter:
         key = STRATEGIES[rollout.strategy]
         strategy.setdefault(key, {})
         if key == "canary":
-            strategy[key]["steps"] = [s for phase in self._phases() for s in self._steps(phase)]
+            steps = [s for phase in self._phases() for s in self._steps(phase)]
+            if steps != [{"setWeight": 100}]:  # all traffic at once is a canary without steps
+                strategy[key]["steps"] = steps
         else:
             self._blue_green(strategy[key])
         resource = {"apiVersion": API_VERSION, "kind": "Rollout", "metadata": metadata}
