@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -132,3 +133,30 @@ def test_a_hand_written_home_page_is_a_clear_error(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "docs/index.md: a hand-written file is where the generated home page" in refused.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_an_empty_handbook_has_no_sample_and_an_import_into_it_takes_none(
+    tmp_path: Path,
+) -> None:
+    """`init --empty`: the policy with one team to name and reach (a warning says so),
+    no sample service, alerts, flags or rollout; rules imported into it are owned by the
+    placeholder team, and the export holds only what was imported."""
+    made = opsbook(tmp_path, "init", "--empty", "handbook")
+    assert made.returncode == 0, made.stdout + made.stderr
+    root = tmp_path / "handbook"
+    assert sorted(p.name for p in (root / "ops").iterdir()) == ["policy.yaml"]
+    checked = opsbook(root, "validate", "--format", "json")
+    assert checked.returncode == 0
+    found = json.loads(checked.stdout)["diagnostics"]
+    assert [(d["rule"], d["level"]) for d in found] == [("contact-missing", "warning")]
+    generated = [p for p in (root / "runbooks").rglob("*.md") if "/source/" not in str(p)]
+    assert generated and not any("shop" in p.read_text("utf-8").lower() for p in generated)
+    rules = Path(__file__).parent / "rules"
+    imported = opsbook(root, "import", "prometheus", str(rules))
+    assert "the rest was imported" in imported.stderr, imported.stdout + imported.stderr
+    exported = opsbook(root, "export", "prometheus", "--site-url", "https://ops.example.com/")
+    assert exported.returncode == 0, exported.stderr
+    out = "".join(p.read_text("utf-8") for p in (root / "prometheus").glob("*.yaml"))
+    assert "alert: MailQueueStuck" in out and "Shop" not in out
+    services = "".join(p.read_text("utf-8") for p in (root / "ops").glob("*.alerts.yaml"))
+    assert "owner: owner-not-known" in services and "owner: team" not in services

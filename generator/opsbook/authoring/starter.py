@@ -24,10 +24,19 @@ class ExistingFiles(OpsbookError):
     """`opsbook init` would overwrite files; it writes nothing."""
 
 
-def starter_files() -> dict[str, str]:
-    """Every file of the starter handbook: {path in the new handbook: text}."""
+SAMPLE = "ops/shop.yaml"
+"""The starter's sample service; `opsbook init --empty` leaves it out."""
+
+
+def starter_files(*, empty: bool = False) -> dict[str, str]:
+    """Every file of the starter handbook: {path in the new handbook: text}. With
+    `empty`, no sample service, and a policy whose one team has no name or contact to
+    guess (`starter-empty/`)."""
     files: dict[str, str] = {}
     _collect(resources.files("opsbook") / "starter", "", files)
+    if empty:
+        del files[SAMPLE]
+        _collect(resources.files("opsbook") / "starter-empty", "", files)
     files[defaults.SCHEMA_FILE] = schema_text()
     files[defaults.REFERENCE_FILE] = reference_markdown()
     return dict(sorted(files.items()))
@@ -44,10 +53,11 @@ def _collect(folder: Traversable, prefix: str, files: dict[str, str]) -> None:
             files[f"{prefix}{name}"] = entry.read_text("utf-8")
 
 
-def init_handbook(directory: Path) -> list[str]:
-    """Write the starter handbook into `directory`; returns the paths written. Refuses, and
-    writes nothing, when any of them exists or generated output is already there."""
-    files = starter_files()
+def init_handbook(directory: Path, *, empty: bool = False) -> list[str]:
+    """Write the starter handbook (`empty`: without its sample) into `directory`; returns
+    the paths written. Refuses, and writes nothing, when any of them exists or generated
+    output is already there."""
+    files = starter_files(empty=empty)
     taken = [name for name in files if (directory / name).exists()]
     for folder in (defaults.RUNBOOKS_DIR, defaults.CHECKLISTS_DIR):
         if (directory / folder).exists():

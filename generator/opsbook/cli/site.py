@@ -154,18 +154,25 @@ def _names_plugin(config: Path) -> bool:
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
 )
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="No sample service, alerts, flags or rollout: the policy (severities, one team "
+    "to name and give its channels, an escalation policy) only.",
+)
 @TODAY_OPTION
-def init(directory: Path, today: str | None) -> None:
+def init(directory: Path, empty: bool, today: str | None) -> None:
     """Start a new handbook in DIRECTORY (default: here): mkdocs.yml, ops/ with one small
-    service, docs/, the schema, a pre-commit config, a CI workflow and .gitignore; then
-    generate its Markdown. Existing files are never touched: it lists them and exits 1.
+    service (with --empty, none), docs/, the schema, a pre-commit config, a CI workflow
+    and .gitignore; then generate its Markdown. Existing files are never touched: it
+    lists them and exits 1.
     """
     from opsbook.authoring.starter import init_handbook
     from opsbook.publish import pipeline
     from opsbook.publish.handbook import load_handbook
     from opsbook.publish.write import apply_plan
 
-    written = init_handbook(directory)
+    written = init_handbook(directory, empty=empty)
     before = os.getcwd()
     os.chdir(directory)  # diagnostics and source links relative to the new handbook
     try:
