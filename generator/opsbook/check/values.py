@@ -215,12 +215,8 @@ def check_traffic(source: SourceFile, index: Index) -> Iterator[Diagnostic]:
 
 # --- PromQL --------------------------------------------------------------------------
 
-_EXPRESSIONS = {
-    "alerts": ("condition.expr", "levels[].condition.expr"),
-    "services": ("slos[].objective.expr",),
-    "rollouts": ("phases[].gates[].condition.expr", "rollback.triggers[].condition.expr"),
-}
-"""Where PromQL expressions are, by section."""
+_EXPRESSIONS = {kind.section: kind.expressions for kind in ALL_KINDS if kind.expressions}
+"""Where PromQL expressions are, by section (the kinds' registry says)."""
 
 
 def check_promql(source: SourceFile, index: Index) -> Iterator[Diagnostic]:

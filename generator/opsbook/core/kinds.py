@@ -67,6 +67,8 @@ class Kind:
     """Its flag settings (`flag` and `value`)."""
     nested_ids: tuple[str, ...] = ()
     """Lists inside one definition whose items have ids unique within it."""
+    expressions: tuple[str, ...] = ()
+    """Where its PromQL expressions are (checked as PromQL)."""
 
     @property
     def variable(self) -> str:
@@ -86,6 +88,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         steps=("procedures[].steps",),
         nested_ids=("health_checks", "slos", "procedures"),
+        expressions=("slos[].objective.expr",),
     ),
     Kind(
         "slos", "SLO", "slo", "services", None,
@@ -128,6 +131,12 @@ KINDS: tuple[Kind, ...] = (
             ("incidents[]", "incidents"),
         ),
         steps=("runbook.diagnosis", "runbook.mitigation"),
+        expressions=("condition.expr", "levels[].condition.expr"),
+    ),
+    Kind(
+        "recording_rules", "recording rule", "recordingRule", "alerts", "RecordingRule",
+        needs_service=True, references=(("service", "services"),), expressions=("expr",),
+        shared=True,  # shown on its service's page and on the pages of alerts that query it
     ),
     Kind(
         "rollouts", "rollout", "rollout", "rollouts", "Rollout",
@@ -143,6 +152,7 @@ KINDS: tuple[Kind, ...] = (
         steps=("phases[].commands", "rollback.procedure", "rollback.verify"),
         settings=("phases[].settings[]",),
         nested_ids=("phases",),
+        expressions=("phases[].gates[].condition.expr", "rollback.triggers[].condition.expr"),
     ),
     Kind(
         "incidents", "incident", "incident", "incidents", "Incident",

@@ -8,7 +8,7 @@ One module per kind of definition; every class is named here too, so that
 `from opsbook.model import Alert` and `model.Catalog` serve.
 """
 
-from opsbook.model.alerts import Alert, AlertEscalation, AlertLevel, RuleGroup
+from opsbook.model.alerts import Alert, AlertEscalation, AlertLevel, RecordingRule, RuleGroup
 from opsbook.model.catalog import Catalog
 from opsbook.model.checklists import Checklist, ChecklistSection
 from opsbook.model.common import CheckItem, Condition, Link, Source, Step, duration_seconds
@@ -72,6 +72,7 @@ __all__ = [
     "Phase",
     "Postmortem",
     "Procedure",
+    "RecordingRule",
     "Risk",
     "Rollback",
     "RollbackTrigger",

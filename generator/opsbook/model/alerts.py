@@ -34,6 +34,20 @@ class AlertLevel:
 
 
 @dataclass(frozen=True)
+class RecordingRule:
+    """A Prometheus recording rule: the series `record`, computed from `expr`."""
+
+    id: str
+    service: Service
+    record: str
+    expr: str
+    source: Source
+    labels: tuple[tuple[str, str], ...] = ()
+    group: RuleGroup | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class RuleGroup:
     """The Prometheus rule group an alert's rules belong to."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from opsbook.model.alerts import Alert
+from opsbook.model.alerts import Alert, RecordingRule
 from opsbook.model.checklists import Checklist
 from opsbook.model.flags import Flag
 from opsbook.model.incidents import Incident
@@ -15,6 +16,8 @@ from opsbook.model.services import Service
 from opsbook.model.teams import Escalation, Severity, Team
 
 _NONE_OF: tuple[tuple[Any, ...], ...] = ((), (), (), (), ())
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+"""What may name a series in PromQL (words that are not series are looked up in vain)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +33,7 @@ class Catalog:
     rollouts: tuple[Rollout, ...]
     incidents: tuple[Incident, ...]
     checklists: tuple[Checklist, ...]
+    recording_rules: tuple[RecordingRule, ...] = ()
 
     def flags_of(self, service: Service) -> tuple[Flag, ...]:
         return self._by_service.get(id(service), _NONE_OF)[0]
@@ -45,6 +49,26 @@ class Catalog:
 
     def checklists_of(self, service: Service) -> tuple[Checklist, ...]:
         return self._by_service.get(id(service), _NONE_OF)[4]
+
+    def recording_rules_of(self, service: Service) -> tuple[RecordingRule, ...]:
+        """The service's recording rules, in definition order."""
+        return tuple(r for r in self.recording_rules if r.service is service)
+
+    def recorded_for(self, alert: Alert) -> tuple[RecordingRule, ...]:
+        """The recording rules whose series an alert's expressions query, by name."""
+        names = {
+            name
+            for level in alert.levels
+            for name in _METRIC_NAME.findall(level.condition.expr or "")
+        }
+        return tuple(r for name in sorted(names) for r in self._records.get(name, ()))
+
+    @functools.cached_property
+    def _records(self) -> dict[str, list[RecordingRule]]:
+        found: dict[str, list[RecordingRule]] = {}
+        for rule in self.recording_rules:
+            found.setdefault(rule.record, []).append(rule)
+        return found
 
     def alerts_at(self, severity: Severity) -> tuple[Alert, ...]:
         """Alerts with a level at `severity`, in definition order."""

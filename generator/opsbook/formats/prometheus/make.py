@@ -53,19 +53,27 @@ class Imported(Report):
 
     alerts: int = 0
     rules: int = 0
+    recorded: int = 0
     units = ("rule(s)", "alert(s)")
     """What is not imported, and what is already defined."""
 
     @property
     def counted(self) -> str:
-        return f"{self.alerts} alert(s) from {self.rules} rule(s)"
+        return (
+            f"{self.alerts} alert(s) from {self.rules} rule(s) and {self.recorded} recording "
+            "rule(s)"
+        )
 
 
 def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOptions) -> Imported:
-    """The alerts of the rules as definitions for the handbook `catalog`."""
+    """The alerts and recording rules of the rules as definitions for the handbook
+    `catalog`."""
     result = Imported()
-    rules = usable(entries, result)
-    _Builder(catalog, options, result).build(by_name(rules))
+    records: list[Rule] = []
+    rules = usable(entries, result, records)
+    builder = _Builder(catalog, options, result)
+    builder.build(by_name(rules))
+    builder.recordings(records)
     return result
 
 
@@ -115,6 +123,35 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
 
     def definition(self, item: tuple[str, list[Rule]], service: str) -> dict[str, Any]:
         return self._alert(item[0], item[1], service)
+
+    def recordings(self, records: list[Rule]) -> None:
+        """Each recording rule as a definition of its service, unless the handbook has it
+        (the same series, expression and labels): then it is reported as known."""
+        known = {(r.record, r.expr, r.labels) for r in self.made.catalog.recording_rules}
+        taken = {r.id.lower() for r in self.made.catalog.recording_rules}
+        for rule in records:
+            key = (rule.name, rule.expr, tuple(sorted(rule.labels.items())))
+            if key in known:
+                self.result.differences.append(
+                    f"{rule.where}: recording rule `{rule.name}` is already defined: the rules "
+                    "are the same"
+                )
+                continue
+            base, n = definition_id(rule.name), 1
+            chosen = base
+            while chosen.lower() in taken:
+                n += 1
+                chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
+            taken.add(chosen.lower())
+            definition: dict[str, Any] = {"id": chosen, "record": rule.name, "expr": rule.expr}
+            if rule.labels:
+                definition["labels"] = rule.labels
+            definition["group"] = _group(rule)
+            definition["imported"] = {
+                "from": "prometheus", "source": rule.where.rsplit(":", 1)[0]
+            }  # fmt: skip
+            self.made.add(self._service(rule), "recording_rules", definition)
+            self.report.recorded += 1
 
     def count(self, item: tuple[str, list[Rule]]) -> None:
         self.report.alerts += 1

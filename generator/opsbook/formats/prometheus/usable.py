@@ -35,7 +35,12 @@ class Rule:
         return f"{self.entry.path}:{line}:{column}"
 
 
-def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
+_RECORD_KEYS = frozenset({"record", "expr", "labels"})
+
+
+def usable(entries: list[RuleEntry], result: Report, records: list[Rule]) -> list[Rule]:
+    """The alerting rules an import can use; the usable recording rules go into
+    `records`; what cannot be used is listed in `result`."""
     durations = pattern("duration")
     usable = []
     groups_seen: set[int] = set()
@@ -53,9 +58,7 @@ def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
                     "place in the handbook; not kept"
                 )
         if isinstance(node.get("record"), str) and not isinstance(node.get("alert"), str):
-            result.not_imported.append(
-                f"{where}: recording rule `{node['record']}`: the handbook documents alerts"
-            )
+            _record(entry, where, result, records)
             continue
         name = node["alert"]
         why = _unusable(node, durations)
@@ -80,6 +83,34 @@ def usable(entries: list[RuleEntry], result: Report) -> list[Rule]:
             )
         )
     return usable
+
+
+_RECORD_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def _record(entry: RuleEntry, where: str, result: Report, records: list[Rule]) -> None:
+    """A recording rule, when Prometheus would load it, into `records`."""
+    node = entry.node
+    name = node["record"]
+    expr = _expr(node)
+    problem = promql_problem(expr) if expr.strip() else "no `expr`"
+    if not _RECORD_NAME.match(name):
+        problem = "the name is not a metric name Prometheus accepts"
+    labels = node.get("labels")
+    if labels is not None and not (
+        isinstance(labels, YMap) and all(not isinstance(v, YMap | YList) for v in labels.values())
+    ):
+        problem = "`labels` is not a mapping of text"
+    if problem:
+        result.not_imported.append(f"{where}: recording rule `{name}`: {problem}")
+        return
+    for key in sorted(set(node) - _RECORD_KEYS, key=str):
+        mark = node.key_marks.get(key, node.mark)
+        result.not_kept.append(
+            f"{entry.path}:{mark[0]}:{mark[1]}: recording rule `{name}`: `{key}` has no place "
+            "in the handbook; not kept"
+        )
+    records.append(Rule(entry, name, expr, None, None, _texts(labels), {}))
 
 
 def _unusable(node: YMap, durations: re.Pattern[str]) -> str | None:

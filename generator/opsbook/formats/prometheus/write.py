@@ -31,12 +31,23 @@ class Export:
 
 
 def export_rules(catalog: Catalog, layout: Layout, site_url: str, kind: str = "rules") -> Export:
-    """Every alert level with an `expr`, as Prometheus rule files by service."""
+    """Every recording rule, and every alert level with an `expr`, as Prometheus rule files
+    by service; in each group the recording rules first, as rule files usually have them."""
     if kind not in KINDS:
         raise OpsbookError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     result = Export()
     by_service: dict[str, dict[str, list[dict[str, Any]]]] = {}
     intervals: dict[tuple[str, str], str] = {}
+    for recording in catalog.recording_rules:
+        group = recording.group
+        name = group.name if group else recording.service.id
+        if group and group.interval:
+            intervals.setdefault((recording.service.id, name), group.interval)
+        rule: dict[str, Any] = {"record": recording.record, "expr": recording.expr}
+        if recording.labels:
+            rule["labels"] = dict(recording.labels)
+        by_service.setdefault(recording.service.id, {}).setdefault(name, []).append(rule)
+        result.rules += 1
     for alert in catalog.alerts:
         groups = by_service.setdefault(alert.service.id, {})
         for level in alert.levels:

@@ -37,6 +37,7 @@ ORDER: tuple[Builder, ...] = (
     services.service,
     flags.flag,
     alerts.alert,
+    alerts.recording_rule,
     rollouts.rollout,
     incidents.incident,
     checklists.checklist,
@@ -92,6 +93,7 @@ def build_catalog(
         rollouts=tuple(built.rollouts.values()),
         incidents=tuple(built.incidents.values()),
         checklists=tuple(built.checklists.values()),
+        recording_rules=tuple(built.recording_rules.values()),
     )
 
 

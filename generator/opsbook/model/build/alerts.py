@@ -5,7 +5,7 @@ from __future__ import annotations
 from opsbook.load import definitions
 from opsbook.load.files import SourceFile
 from opsbook.load.nodes import YMap
-from opsbook.model import Alert, AlertEscalation, AlertLevel, RuleGroup
+from opsbook.model import Alert, AlertEscalation, AlertLevel, RecordingRule, RuleGroup
 from opsbook.model.build.resolve import Built
 from opsbook.model.build.values import annotations_of, condition_of, link_of, readable, source_of
 
@@ -73,3 +73,16 @@ def alert(built: Built, f: SourceFile, node: YMap) -> Alert:
 def rule_group(node: YMap) -> RuleGroup:
     """A rule group: its name and evaluation interval."""
     return RuleGroup(node["name"], node.get("interval"))
+
+
+def recording_rule(built: Built, f: SourceFile, node: YMap) -> RecordingRule:
+    return RecordingRule(
+        id=node["id"],
+        service=built.service_of(f, node),
+        record=node["record"],
+        expr=node["expr"],
+        source=source_of(f, node),
+        labels=tuple(sorted(node.get("labels", {}).items())),
+        group=rule_group(node["group"]) if "group" in node else None,
+        description=readable(node.get("description")),
+    )

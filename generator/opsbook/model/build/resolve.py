@@ -16,6 +16,7 @@ from opsbook.model import (
     Flag,
     FlagSetting,
     Incident,
+    RecordingRule,
     Rollout,
     Service,
     Severity,
@@ -35,6 +36,7 @@ class Built:
     services: dict[str, Service] = field(default_factory=dict)
     flags: dict[str, Flag] = field(default_factory=dict)
     alerts: dict[str, Alert] = field(default_factory=dict)
+    recording_rules: dict[str, RecordingRule] = field(default_factory=dict)
     rollouts: dict[str, Rollout] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     checklists: dict[str, Checklist] = field(default_factory=dict)
