@@ -22,7 +22,7 @@ how their rules differ is reported instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ def import_rules(entries: list[RuleEntry], catalog: Catalog, options: ImportOpti
     rules = usable(entries, result, records)
     builder = _Builder(catalog, options, result)
     builder.build(by_name(rules))
-    builder.recordings(records)
+    _recordings(records, builder.made, result, builder.service_of)
     return result
 
 
@@ -124,38 +124,13 @@ class _Builder(NewDefinitions[tuple[str, list[Rule]]]):
     def definition(self, item: tuple[str, list[Rule]], service: str) -> dict[str, Any]:
         return self._alert(item[0], item[1], service)
 
-    def recordings(self, records: list[Rule]) -> None:
-        """Each recording rule as a definition of its service, unless the handbook has it
-        (the same series, expression and labels): then it is reported as known."""
-        known = {(r.record, r.expr, r.labels) for r in self.made.catalog.recording_rules}
-        taken = {r.id.lower() for r in self.made.catalog.recording_rules}
-        for rule in records:
-            key = (rule.name, rule.expr, tuple(sorted(rule.labels.items())))
-            if key in known:
-                self.result.differences.append(
-                    f"{rule.where}: recording rule `{rule.name}` is already defined: the rules "
-                    "are the same"
-                )
-                continue
-            base, n = definition_id(rule.name), 1
-            chosen = base
-            while chosen.lower() in taken:
-                n += 1
-                chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
-            taken.add(chosen.lower())
-            definition: dict[str, Any] = {"id": chosen, "record": rule.name, "expr": rule.expr}
-            if rule.labels:
-                definition["labels"] = rule.labels
-            definition["group"] = _group(rule)
-            definition["imported"] = {
-                "from": "prometheus", "source": rule.where.rsplit(":", 1)[0]
-            }  # fmt: skip
-            self.made.add(self._service(rule), "recording_rules", definition)
-            self.report.recorded += 1
-
     def count(self, item: tuple[str, list[Rule]]) -> None:
         self.report.alerts += 1
         self.report.rules += len(item[1])
+
+    def service_of(self, rule: Rule) -> str:
+        """The service of what `rule` becomes, as `--service` says."""
+        return self._service(rule)
 
     def _service(self, rule: Rule) -> str:
         source = self.options.service
@@ -323,6 +298,36 @@ class _Severities:
             for rank, severity in enumerate(ranked, start):
                 severity["rank"] = rank
             policy["severities"] = [_ordered(s) for s in ranked]
+
+
+def _recordings(
+    records: list[Rule], made: Made, report: Imported, service_of: Callable[[Rule], str]
+) -> None:
+    """Each recording rule as a definition of its service, unless the handbook has it
+    (the same series, expression and labels): then it is reported as known."""
+    known = {(r.record, r.expr, r.labels) for r in made.catalog.recording_rules}
+    taken = {r.id.lower() for r in made.catalog.recording_rules}
+    for rule in records:
+        key = (rule.name, rule.expr, tuple(sorted(rule.labels.items())))
+        if key in known:
+            report.differences.append(
+                f"{rule.where}: recording rule `{rule.name}` is already defined: the rules "
+                "are the same"
+            )
+            continue
+        base, n = definition_id(rule.name), 1
+        chosen = base
+        while chosen.lower() in taken:
+            n += 1
+            chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
+        taken.add(chosen.lower())
+        definition: dict[str, Any] = {"id": chosen, "record": rule.name, "expr": rule.expr}
+        if rule.labels:
+            definition["labels"] = rule.labels
+        definition["group"] = _group(rule)
+        definition["imported"] = {"from": "prometheus", "source": rule.where.rsplit(":", 1)[0]}
+        made.add(service_of(rule), "recording_rules", definition)
+        report.recorded += 1
 
 
 def _group(rule: Rule) -> dict[str, Any]:
