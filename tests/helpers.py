@@ -4,12 +4,15 @@ starting a handbook with `opsbook init`, and reading a served page."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -87,12 +90,22 @@ def copy_example(target: Path) -> Path:
 
 
 def starter(root: Path, *extra: tuple[str, str]) -> Path:
-    """A new handbook made by `opsbook init` at `root`, with `extra` (name, text) files."""
-    made = opsbook(root.parent, "init", root.name)
-    assert made.returncode == 0, made.stderr
+    """A new handbook made by `opsbook init` at `root`, with `extra` (name, text) files:
+    a copy of one that `opsbook init` made once per test process."""
+    shutil.copytree(_initialised(), root)
     for name, text in extra:
         (root / name).write_text(text, "utf-8")
     return root
+
+
+@functools.cache
+def _initialised() -> Path:
+    """A handbook `opsbook init` made, kept for this test process (removed at its end)."""
+    folder = Path(tempfile.mkdtemp(prefix="opsbook-starter-"))
+    atexit.register(shutil.rmtree, folder, True)
+    made = opsbook(folder, "init", "handbook")
+    assert made.returncode == 0, made.stderr
+    return folder / "handbook"
 
 
 def free_port() -> int:
