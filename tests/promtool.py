@@ -3,6 +3,7 @@ package is downloaded with apt and only its promtool is unpacked into `.cache/`.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,11 @@ def promtool() -> str:
         return found
     binary = CACHE / "usr" / "bin" / "promtool"
     if not binary.is_file():
-        _unpack()
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        with open(CACHE.parent / "promtool.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one test process unpacks, the others wait
+            if not binary.is_file():
+                _unpack()
     return str(binary)
 
 
@@ -36,8 +41,12 @@ def _unpack() -> None:
         packages = list(Path(work).glob("prometheus_*.deb"))
         if done.returncode != 0 or not packages:
             pytest.fail(f"cannot download Debian's prometheus package: {done.stderr.strip()}")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["dpkg-deb", "-x", str(packages[0]), str(CACHE)], check=True)
+        # Unpacked beside the cache, then moved into place whole: no process ever runs a
+        # promtool that is still being written ("Text file busy").
+        unpacked = Path(tempfile.mkdtemp(dir=CACHE.parent, prefix="promtool-"))
+        subprocess.run(["dpkg-deb", "-x", str(packages[0]), str(unpacked)], check=True)
+        shutil.rmtree(CACHE, ignore_errors=True)  # what an interrupted unpack left
+        unpacked.rename(CACHE)
 
 
 def check_rules(*files: Path) -> subprocess.CompletedProcess[str]:
