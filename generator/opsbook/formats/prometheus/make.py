@@ -315,12 +315,7 @@ def _recordings(
                 "are the same"
             )
             continue
-        base, n = definition_id(rule.name), 1
-        chosen = base
-        while chosen.lower() in taken:
-            n += 1
-            chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
-        taken.add(chosen.lower())
+        chosen = _numbered(definition_id(rule.name), taken)
         definition: dict[str, Any] = {"id": chosen, "record": rule.name, "expr": rule.expr}
         if rule.labels:
             definition["labels"] = rule.labels
@@ -339,25 +334,33 @@ def _group(rule: Rule) -> dict[str, Any]:
     return group
 
 
+def _numbered(base: str, taken: set[str], refused: Callable[[str], bool] = lambda _: False) -> str:
+    """`base`, or `base-2`, `base-3`… (within 100 characters): the first that no id in
+    `taken` (lower case) is and `refused` allows; it is added to `taken`."""
+    chosen, n = base, 1
+    while chosen.lower() in taken or refused(chosen):
+        n += 1
+        chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
+    taken.add(chosen.lower())
+    return chosen
+
+
 def alert_ids(named: Iterable[str], catalog: Catalog) -> dict[str, str]:
     """A handbook id for each alert name, in order: the name itself when it can be one,
     else a slug of it; made unique, case-insensitively, against the handbook's alerts and
     each other with `-2`, `-3`… (Prometheus names are any text, and case-sensitive); an
     alert named `Index` would have its service's page, so it gets `Index-2`."""
     taken = {alert.id.lower() for alert in catalog.alerts}
+    by_name = {alert.name: alert.id for alert in catalog.alerts}
     ids: dict[str, str] = {}
     for name in named:
-        known = next((a.id for a in catalog.alerts if a.name == name), None)
+        known = by_name.get(name)
         if known is not None:
             ids[name] = known
             continue
-        base = definition_id(name)
-        chosen, n = base, 1
-        while chosen.lower() in taken or LAYOUT.alert("s", chosen) == LAYOUT.service("s"):
-            n += 1
-            chosen = f"{base[: 100 - len(str(n)) - 1]}-{n}"
-        taken.add(chosen.lower())
-        ids[name] = chosen
+        ids[name] = _numbered(
+            definition_id(name), taken, lambda i: LAYOUT.alert("s", i) == LAYOUT.service("s")
+        )
     return ids
 
 

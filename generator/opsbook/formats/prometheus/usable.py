@@ -65,12 +65,7 @@ def usable(entries: list[RuleEntry], result: Report, records: list[Rule]) -> lis
         if why:
             result.not_imported.append(f"{where}: alert `{name}`: {why}")
             continue
-        for key in sorted(set(node) - _RULE_KEYS, key=str):
-            mark = node.key_marks.get(key, node.mark)
-            result.not_kept.append(
-                f"{entry.path}:{mark[0]}:{mark[1]}: alert `{name}`: `{key}` has no place in "
-                "the handbook; not kept"
-            )
+        _not_kept(entry, f"alert `{name}`", _RULE_KEYS, result)
         usable.append(
             Rule(
                 entry,
@@ -83,6 +78,17 @@ def usable(entries: list[RuleEntry], result: Report, records: list[Rule]) -> lis
             )
         )
     return usable
+
+
+def _not_kept(entry: RuleEntry, what: str, known: frozenset[str], result: Report) -> None:
+    """List each key of the rule that has no place in the handbook, at its position."""
+    node = entry.node
+    for key in sorted(set(node) - known, key=str):
+        mark = node.key_marks.get(key, node.mark)
+        result.not_kept.append(
+            f"{entry.path}:{mark[0]}:{mark[1]}: {what}: `{key}` has no place in the handbook; "
+            "not kept"
+        )
 
 
 _RECORD_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -104,12 +110,7 @@ def _record(entry: RuleEntry, where: str, result: Report, records: list[Rule]) -
     if problem:
         result.not_imported.append(f"{where}: recording rule `{name}`: {problem}")
         return
-    for key in sorted(set(node) - _RECORD_KEYS, key=str):
-        mark = node.key_marks.get(key, node.mark)
-        result.not_kept.append(
-            f"{entry.path}:{mark[0]}:{mark[1]}: recording rule `{name}`: `{key}` has no place "
-            "in the handbook; not kept"
-        )
+    _not_kept(entry, f"recording rule `{name}`", _RECORD_KEYS, result)
     records.append(Rule(entry, name, expr, None, None, _texts(labels), {}))
 
 
